@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Plugins are separate shared libraries: each is its own dynamic product, so nazard
+// can dlopen it and Debian can ship it in whichever package it belongs to.
+func plugin(_ product: String, target: String, dependencies: [Target.Dependency] = []) -> [Target] {
+    [.target(name: target, dependencies: ["PluginKit"] + dependencies, path: "Plugins/\(product)")]
+}
+
+let package = Package(
+    name: "nazar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nazard", targets: ["nazard"]),
+        .executable(name: "nazarctl", targets: ["nazarctl"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        .library(name: "collector-system", type: .dynamic, targets: ["CollectorSystem"]),
+        .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        .target(name: "PluginAPI"),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "PluginKit", dependencies: ["PluginAPI"]),
+        .target(
+            name: "Host",
+            dependencies: [
+                "PluginAPI", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(name: "nazard", dependencies: [
+            "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "nazarctl", dependencies: [
+            "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
+
+        .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
+        .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"]),
+        .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
+        // Starts real services (systemd-journald, nazard processes); run by scripts/test.
+        .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
+    ]
+        + plugin("collector-system", target: "CollectorSystem")
+        + plugin("notifier-log", target: "NotifierLog")
+)
