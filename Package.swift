@@ -34,6 +34,7 @@ let package = Package(
                 "PluginAPI", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -46,7 +47,8 @@ let package = Package(
         .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
 
         .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
-        .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"]),
+        // Fixtures/ holds C plugins the tests compile with cc at run time.
+        .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),

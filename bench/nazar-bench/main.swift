@@ -1,1 +1,172 @@
-print("bench")
+// nazar-bench: benchmarks of the host's hot paths, run in release mode:
+//
+//     swift run -c release nazar-bench [bus|abi-call|all] [--runs N]
+//
+// Every measurement goes through the real code: C plugins compiled from bench/plugins
+// with the system compiler, loaded through PluginLoader, driven by the Daemon.
+// Results are printed as Markdown rows for BENCHMARKS.md.
+import Foundation
+import Host
+import Logging
+import PluginAPI
+
+let repository: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+struct BenchError: Error, CustomStringConvertible { var description: String }
+
+func compile(_ source: String, _ output: String) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+    p.arguments = ["-shared", "-fPIC", "-O2", "-I", "\(repository)/Sources/PluginAPI/include", "-o", output, source]
+    try p.run()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw BenchError(description: "cc failed for \(source)") }
+}
+
+func temporaryDirectory() throws -> String {
+    var template = Array("/tmp/nazar-bench-XXXXXX".utf8CString)
+    guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) }) else {
+        throw BenchError(description: "mkdtemp failed")
+    }
+    return String(cString: p)
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func machine() -> String {
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+        .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(model)"
+}
+
+/// Points/s from one C collector through host->publish, the embedded bus and on_points
+/// into one C detector, batched.
+func benchBus(runs: Int, points: Int, batch: Int, series: Int) throws -> [Double] {
+    let dir = try temporaryDirectory()
+    mkdir("\(dir)/plugins.d", 0o755)
+    mkdir("\(dir)/lib", 0o755)
+    try compile("\(repository)/bench/plugins/bench-collector.c", "\(dir)/lib/bench-collector.so")
+    try compile("\(repository)/bench/plugins/bench-detector.c", "\(dir)/lib/bench-detector.so")
+    try """
+        [daemon]
+        hostname = "bench"
+        state_directory = "\(dir)/state"
+        [plugins]
+        search_path = ["\(dir)/lib"]
+        [bus]
+        queue_capacity = 65536
+        batch_size = 4096
+        overflow = "block"
+        block_timeout = "10s"
+        [self_metrics]
+        interval = "0s"
+        """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
+    try """
+        plugin = "bench-collector"
+        interval = "1h"
+        [config]
+        points = \(points)
+        batch = \(batch)
+        series = \(series)
+        """.write(toFile: "\(dir)/plugins.d/collector.toml", atomically: true, encoding: .utf8)
+    try """
+        plugin = "bench-detector"
+        subscribe = ["metrics.bench.bench.#"]
+        """.write(toFile: "\(dir)/plugins.d/detector.toml", atomically: true, encoding: .utf8)
+
+    var rates: [Double] = []
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    for _ in 0..<runs {
+        let daemon = try Daemon(options: DaemonOptions(configPath: "\(dir)/nazar.toml"), logger: logger)
+        let t0 = monotonicNanoseconds()
+        daemon.start()
+        guard let detector = daemon.instance(named: "detector") else { throw BenchError(description: "detector did not start") }
+        while detector.stats.pointsDelivered.load(ordering: .relaxed) < UInt64(points) {
+            usleep(200)
+            if monotonicNanoseconds() - t0 > 120_000_000_000 { throw BenchError(description: "timed out") }
+        }
+        let elapsed = Double(monotonicNanoseconds() - t0) / 1e9
+        let dropped = daemon.instance(named: "collector")?.stats.publishDropped.load(ordering: .relaxed) ?? 0
+        daemon.shutdown()
+        guard dropped == 0 else { throw BenchError(description: "\(dropped) points dropped") }
+        rates.append(Double(points) / elapsed)
+    }
+    return rates
+}
+
+/// ns per call of a plugin function through the descriptor's function pointer (the ABI
+/// crossing itself), and with the host's per-call accounting added (what PluginInstance
+/// does around every call: two clock reads and the latency counters).
+func benchABICall(calls: Int) throws -> (bare: Double, accounted: Double) {
+    let dir = try temporaryDirectory()
+    try compile("\(repository)/bench/plugins/bench-collector.c", "\(dir)/bench-collector.so")
+    let loader = PluginLoader(searchPath: [dir], strictPermissions: true)
+    let d = try loader.load("bench-collector")
+    guard let create = d.raw.create, let collect = d.raw.collect, let destroy = d.raw.destroy else {
+        throw BenchError(description: "bench-collector lacks callbacks")
+    }
+    var api = nazar_host_api()
+    api.struct_size = UInt32(MemoryLayout<nazar_host_api>.size)
+    api.abi_version = UInt32(NAZAR_ABI_VERSION)
+    var instance: UnsafeMutableRawPointer? = nil
+    guard create(&api, nil, "{\"points\":0}", &instance, nil) == NAZAR_OK else { throw BenchError(description: "create failed") }
+    defer { destroy(instance) }
+    let stats = InstanceStats()
+    var best = (Double.infinity, Double.infinity)
+    for _ in 0..<5 {
+        var t0 = monotonicNanoseconds()
+        for i in 0..<calls { _ = collect(instance, Int64(i), nil) }
+        let bare = Double(monotonicNanoseconds() - t0) / Double(calls)
+        t0 = monotonicNanoseconds()
+        for i in 0..<calls {
+            let a = monotonicNanoseconds()
+            let rc = collect(instance, Int64(i), nil)
+            stats.recordCall(nanoseconds: UInt64(monotonicNanoseconds() - a), failed: rc != NAZAR_OK)
+        }
+        let accounted = Double(monotonicNanoseconds() - t0) / Double(calls)
+        best = (min(best.0, bare), min(best.1, accounted))
+    }
+    return best
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var runs = 5
+if let i = arguments.firstIndex(of: "--runs"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
+    runs = n
+    arguments.removeSubrange(i...(i + 1))
+}
+let which = arguments.first ?? "all"
+
+print("machine: \(machine())")
+do {
+    if which == "bus" || which == "all" {
+        print("\n| bus path | batch | series | points | runs | median points/s | min | max |")
+        print("|---|---|---|---|---|---|---|---|")
+        for (batch, series) in [(1000, 100), (100, 100), (1000, 10_000)] {
+            let points = 10_000_000
+            let r = try benchBus(runs: runs, points: points, batch: batch, series: series)
+            print(String(format: "| C collector → publish → embedded bus → on_points → C detector | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |",
+                         batch, series, points, runs, median(r) / 1e6, r.min()! / 1e6, r.max()! / 1e6))
+        }
+    }
+    if which == "abi-call" || which == "all" {
+        let calls = 20_000_000
+        let r = try benchABICall(calls: calls)
+        print("\n| plugin call | calls | ns/call (best of 5) |")
+        print("|---|---|---|")
+        print(String(format: "| collect() through the descriptor's function pointer (C plugin) | %d | %.2f |", calls, r.bare))
+        print(String(format: "| same, with the host's per-call accounting (2 clock reads + counters) | %d | %.2f |", calls, r.accounted))
+    }
+} catch {
+    print("error: \(error)")
+    exit(1)
+}

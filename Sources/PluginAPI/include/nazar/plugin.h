@@ -183,7 +183,8 @@ typedef struct nazar_alert {
     uint32_t state;
     /* Number of entries in `labels`. */
     uint32_t label_count;
-    /* Rule name, e.g. "cpu_high". [a-zA-Z0-9_.-]+; the <rule> of alerts.<severity>.<rule>. */
+    /* Rule name, e.g. "cpu_high". [a-zA-Z0-9_-]+ (one topic word: no dots); the <rule> of
+     * alerts.<severity>.<rule>. Alerts with another rule name are refused (NAZAR_ERROR). */
     const char *rule;
     /* Labels identifying what the alert is about: host, metric and any series labels.
      * Rule + labels make the alert's identity (its fingerprint): raising the same

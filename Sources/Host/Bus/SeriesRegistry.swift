@@ -1,0 +1,176 @@
+import PluginAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Interns series (metric name + labels) into dense ids and keeps their C strings at
+/// stable addresses, so delivering a point to a plugin fills `name`/`labels` with two
+/// pointer loads and no copying.
+///
+/// Ids start at 1 (0 means "no series" in the ABI). Storage is chunked: a chunk never
+/// moves once allocated, so readers may look up an id they obtained earlier without the
+/// lock (ids travel to readers through the bus queues, whose locks order the writes).
+public final class SeriesRegistry: @unchecked Sendable {
+    /// What the registry stores per series.
+    public struct Entry {
+        public var name: UnsafeMutablePointer<CChar>
+        public var labels: UnsafeMutablePointer<nazar_label>?
+        public var labelCount: UInt32
+        /// The `host` label's value, sanitised for a topic word.
+        public var topicHost: String
+    }
+
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case invalidName(String)
+        case invalidLabel(String)
+        case tooManyLabels(Int)
+        case limitReached(Int)
+
+        public var description: String {
+            switch self {
+            case let .invalidName(n): return "invalid metric name '\(n)' (allowed: letters, digits, '_' and '.', not starting or ending with '.')"
+            case let .invalidLabel(k): return "invalid label '\(k)' (keys: [a-zA-Z_][a-zA-Z0-9_]*, unique, values valid UTF-8)"
+            case let .tooManyLabels(n): return "\(n) labels, more than the limit of \(SeriesRegistry.maxLabels)"
+            case let .limitReached(n): return "series limit of \(n) reached (bus.max_series)"
+            }
+        }
+    }
+
+    public static let maxLabels = 32
+    static let chunkSize = 4096
+
+    public let maxSeries: Int
+    public let defaultHost: String
+    private let lock = ConditionLock()
+    private let chunks: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
+    private let chunkCount: Int
+    private var nextID: UInt64 = 1
+    private var byKey: [String: UInt64] = [:]
+
+    public init(maxSeries: Int, defaultHost: String) {
+        self.maxSeries = max(1, maxSeries)
+        self.defaultHost = defaultHost
+        chunkCount = (self.maxSeries + 1) / Self.chunkSize + 1
+        chunks = .allocate(capacity: chunkCount)
+        chunks.initialize(repeating: nil, count: chunkCount)
+    }
+
+    /// Number of series interned so far.
+    public var count: Int { lock.withLock { Int(nextID - 1) } }
+
+    /// One past the largest id handed out so far; read it once per batch, then ids
+    /// below it are valid without further locking.
+    public var idLimit: UInt64 { lock.withLock { nextID } }
+
+    /// True if `id` was handed out by this registry.
+    @inline(__always)
+    public func contains(_ id: UInt64) -> Bool {
+        lock.withLock { id >= 1 && id < nextID }
+    }
+
+    /// The entry for an id obtained from this registry. Lock-free.
+    @inline(__always)
+    public func entry(_ id: UInt64) -> UnsafeMutablePointer<Entry> {
+        let i = Int(id)
+        return chunks[i / Self.chunkSize].unsafelyUnwrapped + (i % Self.chunkSize)
+    }
+
+    /// Interns a series given as C strings (from publish() or series_register()).
+    public func intern(name: UnsafePointer<CChar>?, labels: UnsafePointer<nazar_label>?, count: UInt32) throws(Refusal) -> UInt64 {
+        guard let name else { throw .invalidName("(null)") }
+        var pairs: [(String, String)] = []
+        if count > 0 {
+            guard Int(count) <= Self.maxLabels else { throw .tooManyLabels(Int(count)) }
+            guard let labels else { throw .invalidLabel("(null labels)") }
+            pairs.reserveCapacity(Int(count))
+            for i in 0..<Int(count) {
+                guard let k = labels[i].key, let v = labels[i].value else { throw .invalidLabel("(null)") }
+                guard let key = String(validatingCString: k), let value = String(validatingCString: v) else {
+                    throw .invalidLabel("(invalid UTF-8)")
+                }
+                pairs.append((key, value))
+            }
+        }
+        guard let nameString = String(validatingCString: name) else { throw .invalidName("(invalid UTF-8)") }
+        return try intern(name: nameString, labels: pairs)
+    }
+
+    /// Interns a series. Labels are sorted by key; `host` is added when missing.
+    public func intern(name: String, labels input: [(String, String)]) throws(Refusal) -> UInt64 {
+        guard Self.isValidName(name) else { throw .invalidName(name) }
+        guard input.count <= Self.maxLabels else { throw .tooManyLabels(input.count) }
+        var labels = input
+        for (k, _) in labels where !Self.isValidLabelKey(k) { throw .invalidLabel(k) }
+        if !labels.contains(where: { $0.0 == "host" }) { labels.append(("host", defaultHost)) }
+        labels.sort { $0.0 < $1.0 }
+        for i in labels.indices.dropFirst() where labels[i].0 == labels[i - 1].0 { throw .invalidLabel(labels[i].0) }
+
+        var key = name
+        for (k, v) in labels { key += "\u{0}\(k)\u{0}\(v)" }
+
+        lock.lock()
+        defer { lock.unlock() }
+        if let id = byKey[key] { return id }
+        guard Int(nextID) <= maxSeries else { throw .limitReached(maxSeries) }
+        let id = nextID
+        let chunk = Int(id) / Self.chunkSize
+        if chunks[chunk] == nil {
+            chunks[chunk] = .allocate(capacity: Self.chunkSize)
+        }
+        let hostValue = labels.first(where: { $0.0 == "host" })?.1 ?? defaultHost
+        var cLabels: UnsafeMutablePointer<nazar_label>? = nil
+        if !labels.isEmpty {
+            let p = UnsafeMutablePointer<nazar_label>.allocate(capacity: labels.count)
+            for (i, (k, v)) in labels.enumerated() {
+                p[i] = nazar_label(key: UnsafePointer(strdup(k)), value: UnsafePointer(strdup(v)))
+            }
+            cLabels = p
+        }
+        (chunks[chunk].unsafelyUnwrapped + Int(id) % Self.chunkSize).initialize(to: Entry(
+            name: strdup(name), labels: cLabels, labelCount: UInt32(labels.count),
+            topicHost: Self.topicWord(hostValue)))
+        byKey[key] = id
+        nextID += 1
+        return id
+    }
+
+    /// The metric name of a series as a Swift string (not for hot paths).
+    public func name(of id: UInt64) -> String { String(cString: entry(id).pointee.name) }
+
+    /// The labels of a series as Swift strings (not for hot paths).
+    public func labels(of id: UInt64) -> [(String, String)] {
+        let e = entry(id).pointee
+        guard let l = e.labels else { return [] }
+        return (0..<Int(e.labelCount)).map { (String(cString: l[$0].key), String(cString: l[$0].value)) }
+    }
+
+    /// The bus topic of a series: metrics.<host>.<name>.
+    public func topic(of id: UInt64) -> String {
+        "metrics.\(entry(id).pointee.topicHost).\(name(of: id))"
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        let u = name.utf8
+        guard let f = u.first, let l = u.last, f != UInt8(ascii: "."), l != UInt8(ascii: "."), u.count <= 200 else { return false }
+        var previousDot = false
+        for c in u {
+            let dot = c == UInt8(ascii: ".")
+            if dot && previousDot { return false }
+            previousDot = dot
+            guard dot || c == UInt8(ascii: "_") || (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) else { return false }
+        }
+        return true
+    }
+
+    static func isValidLabelKey(_ key: String) -> Bool {
+        let u = key.utf8
+        guard let f = u.first, u.count <= 100, !(f >= 0x30 && f <= 0x39) else { return false }
+        return u.allSatisfy { $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+    }
+
+    /// A host name as one topic word: dots and wildcard characters become '_'.
+    static func topicWord(_ s: String) -> String {
+        let w = String(s.map { $0 == "." || $0 == "*" || $0 == "#" || $0 == " " ? "_" : $0 })
+        return w.isEmpty ? "_" : w
+    }
+}

@@ -1,0 +1,261 @@
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the daemon could not start.
+public struct DaemonStartError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The host: config, plugin loader, bus and the set of running plugin instances.
+///
+/// `start()`, `reload()` and `shutdown()` block (they wait for plugin threads) and are
+/// serialised by an internal lock; call them from a thread that may block.
+public final class Daemon: @unchecked Sendable {
+    public let options: DaemonOptions
+    public let logger: Logger
+    public private(set) var config: DaemonConfig
+    public let bus: any Bus
+    public let alertBook = AlertBook()
+    let selfMetrics: SelfMetricsPublisher
+
+    private let lifecycleLock = ConditionLock()
+    private var loader: PluginLoader
+    private var instances: [String: PluginInstance] = [:]
+    /// Instances that could not be loaded or started, with the reason (for status).
+    private var failures: [String: String] = [:]
+    private var disabled: Set<String> = []
+
+    /// Prepares the bus from a loaded configuration (or loads nazar.toml itself when
+    /// `loaded` is nil). Throws when nazar.toml cannot be used.
+    public init(options: DaemonOptions, loaded preloaded: LoadedConfig? = nil, logger: Logger) throws(DaemonStartError) {
+        self.options = options
+        self.logger = logger
+        let loaded: LoadedConfig
+        if let preloaded {
+            loaded = preloaded
+        } else {
+            do {
+                loaded = try ConfigLoader.load(path: options.configPath)
+            } catch {
+                throw DaemonStartError(message: "\(error)")
+            }
+        }
+        var daemonConfig = loaded.daemon
+        if let dir = options.stateDirectory { daemonConfig.stateDirectory = dir }
+        config = daemonConfig
+        guard daemonConfig.bus.backend == "embedded" else {
+            throw DaemonStartError(message: "\(options.configPath): bus.backend: '\(daemonConfig.bus.backend)' is not available in this build (use \"embedded\")")
+        }
+        let registry = SeriesRegistry(maxSeries: daemonConfig.bus.maxSeries, defaultHost: daemonConfig.hostname)
+        bus = EmbeddedBus(settings: daemonConfig.bus, registry: registry)
+        loader = PluginLoader(searchPath: options.extraPluginDirectories + daemonConfig.searchPath,
+                              strictPermissions: daemonConfig.strictPermissions)
+        selfMetrics = SelfMetricsPublisher(bus: bus)
+        pendingConfig = loaded
+    }
+
+    private var pendingConfig: LoadedConfig?
+
+    /// Starts every enabled instance. Instances that fail are logged and left out; the
+    /// daemon runs with the rest.
+    public func start() {
+        lifecycleLock.withLock {
+            guard let loaded = pendingConfig else { return }
+            pendingConfig = nil
+            report(loaded.diagnostics)
+            makeStateDirectory(config.stateDirectory)
+            apply(loaded.instances)
+        }
+    }
+
+    /// Re-reads the configuration and applies the difference: new instances start,
+    /// removed or disabled ones stop, changed ones (config or plugin file) restart,
+    /// untouched ones keep running with their state. A nazar.toml that no longer loads
+    /// leaves everything as it is.
+    public func reload() {
+        lifecycleLock.withLock {
+            logger.notice("reloading configuration", metadata: ["nazar_event": "reload"])
+            let loaded: LoadedConfig
+            do {
+                loaded = try ConfigLoader.load(path: options.configPath)
+            } catch {
+                logger.error("reload failed, keeping the running configuration: \(error)",
+                             metadata: ["nazar_event": "reload_failed"])
+                return
+            }
+            report(loaded.diagnostics)
+            var next = loaded.daemon
+            if let dir = options.stateDirectory { next.stateDirectory = dir }
+            if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory {
+                logger.warning("bus, hostname or state_directory changes take effect at the next restart",
+                               metadata: ["nazar_event": "reload_needs_restart"])
+            }
+            if next.searchPath != config.searchPath || next.strictPermissions != config.strictPermissions {
+                loader = PluginLoader(searchPath: options.extraPluginDirectories + next.searchPath,
+                                      strictPermissions: next.strictPermissions)
+            }
+            config.searchPath = next.searchPath
+            config.strictPermissions = next.strictPermissions
+            config.selfMetricsInterval = next.selfMetricsInterval
+            apply(loaded.instances)
+            logger.notice("reload complete: \(summaryLocked())", metadata: ["nazar_event": "reload_done"])
+        }
+    }
+
+    /// Stops every instance (collectors first, so detectors and notifiers see their last points).
+    public func shutdown() {
+        lifecycleLock.withLock {
+            let order: [PluginKind] = [.collector, .detector, .notifier]
+            for kind in order {
+                for (name, instance) in instances where instance.descriptor.kind == kind {
+                    instance.stop()
+                    instances[name] = nil
+                }
+            }
+            logger.notice("all instances stopped", metadata: ["nazar_event": "shutdown"])
+        }
+    }
+
+    /// Lock held. Reconciles running instances with `wanted`.
+    private func apply(_ wanted: [PluginInstanceConfig]) {
+        let enabled = wanted.filter(\.enabled)
+        let enabledNames = Set(enabled.map(\.name))
+        disabled = Set(wanted.filter { !$0.enabled }.map(\.name))
+        for (name, instance) in instances where !enabledNames.contains(name) {
+            let why = disabled.contains(name) ? "disabled" : "removed"
+            logger.notice("stopping instance (\(why))", metadata: ["nazar_plugin": "\(name)", "nazar_event": "instance_\(why)"])
+            instance.stop()
+            instances[name] = nil
+        }
+        failures = failures.filter { enabledNames.contains($0.key) }
+        for cfg in enabled {
+            let descriptor: PluginDescriptor
+            do {
+                descriptor = try loader.load(cfg.plugin)
+            } catch {
+                refuse(cfg, error)
+                if instances[cfg.name] != nil {
+                    // The file became unloadable: keep the running code rather than lose the instance.
+                    logger.warning("keeping the running instance on its previously loaded code",
+                                   metadata: ["nazar_plugin": "\(cfg.name)", "nazar_event": "instance_kept"])
+                }
+                continue
+            }
+            if let running = instances[cfg.name] {
+                if running.config == cfg && running.descriptor.loadID == descriptor.loadID {
+                    continue  // untouched: keeps running, keeps its state
+                }
+                logger.notice("restarting instance (config or plugin file changed)",
+                              metadata: ["nazar_plugin": "\(cfg.name)", "nazar_event": "instance_changed"])
+                running.stop()
+                instances[cfg.name] = nil
+            }
+            startInstance(cfg, descriptor)
+        }
+    }
+
+    private func refuse(_ cfg: PluginInstanceConfig, _ error: PluginLoadError) {
+        failures[cfg.name] = error.explanation
+        logger.error("\(error.description)", metadata: [
+            "nazar_plugin": "\(cfg.name)", "nazar_event": "plugin_refused", "nazar_reason": "\(error.code)",
+            "nazar_plugin_file": "\(error.path)", "nazar_config_file": "\(cfg.file)",
+        ])
+    }
+
+    private func startInstance(_ cfg: PluginInstanceConfig, _ descriptor: PluginDescriptor) {
+        let dir = "\(config.stateDirectory)/instances/\(cfg.name)"
+        makeStateDirectory(dir)
+        let instance = PluginInstance(config: cfg, descriptor: descriptor, bus: bus, alertBook: alertBook,
+                                      hostname: config.hostname, stateDirectory: dir,
+                                      batchSize: config.bus.batchSize, logger: logger)
+        switch instance.start() {
+        case .running:
+            instances[cfg.name] = instance
+            failures[cfg.name] = nil
+        case let .failed(why):
+            failures[cfg.name] = why
+        default:
+            break
+        }
+    }
+
+    private func report(_ diagnostics: [ConfigDiagnostic]) {
+        for d in diagnostics {
+            var metadata: Logger.Metadata = ["nazar_event": "config_\(d.severity.rawValue)", "nazar_config_file": "\(d.file)"]
+            if let line = d.line { metadata["nazar_config_line"] = "\(line)" }
+            if let key = d.key { metadata["nazar_config_key"] = "\(key)" }
+            logger.log(level: d.severity == .error ? .error : .warning, "\(d.description)", metadata: metadata)
+        }
+    }
+
+    private func makeStateDirectory(_ path: String) {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            partial += "/\(part)"
+            if mkdir(partial, 0o750) != 0 && errno != EEXIST {
+                logger.warning("cannot create state directory \(partial): \(String(cString: strerror(errno)))",
+                               metadata: ["nazar_event": "state_directory_failed"])
+                return
+            }
+        }
+    }
+
+    // MARK: - Observation
+
+    /// A view of one configured instance for status displays.
+    public struct InstanceStatus: Sendable {
+        public var name: String
+        public var plugin: String
+        public var kind: String
+        public var state: String
+        public var pointsPublished: UInt64
+        public var pointsDelivered: UInt64
+        public var dropped: UInt64
+    }
+
+    public var instanceStatuses: [InstanceStatus] {
+        lifecycleLock.withLock {
+            var out = instances.values.map { i in
+                InstanceStatus(name: i.name, plugin: i.descriptor.name, kind: "\(i.descriptor.kind)", state: "\(i.state)",
+                               pointsPublished: i.stats.pointsPublished.load(ordering: .relaxed),
+                               pointsDelivered: i.stats.pointsDelivered.load(ordering: .relaxed),
+                               dropped: i.queueCounters?.dropped ?? 0)
+            }
+            for (name, why) in failures where instances[name] == nil {
+                out.append(InstanceStatus(name: name, plugin: "", kind: "", state: "failed: \(why)",
+                                          pointsPublished: 0, pointsDelivered: 0, dropped: 0))
+            }
+            for name in disabled {
+                out.append(InstanceStatus(name: name, plugin: "", kind: "", state: "disabled",
+                                          pointsPublished: 0, pointsDelivered: 0, dropped: 0))
+            }
+            return out.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// The running instance with this name, if any (tests and status).
+    public func instance(named name: String) -> PluginInstance? {
+        lifecycleLock.withLock { instances[name] }
+    }
+
+    /// One line for systemd's STATUS=.
+    public var summary: String { lifecycleLock.withLock { summaryLocked() } }
+
+    private func summaryLocked() -> String {
+        let running = instances.count
+        var s = "\(running) instance\(running == 1 ? "" : "s") running"
+        if !failures.isEmpty { s += ", \(failures.count) failed" }
+        if !disabled.isEmpty { s += ", \(disabled.count) disabled" }
+        s += ", \(bus.registry.count) series"
+        return s
+    }
+
+    /// Publishes self-metrics for every running instance once.
+    public func publishSelfMetrics() {
+        let current = lifecycleLock.withLock { Array(instances.values) }
+        selfMetrics.publish(current)
+    }
+}

@@ -1,0 +1,87 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Runs a started `Daemon` as a swift-service-lifecycle `Service`: tells systemd it is
+/// ready, feeds the watchdog from the main loop, reloads on SIGHUP, publishes
+/// self-metrics, and stops every instance on graceful shutdown (SIGTERM/SIGINT).
+public struct DaemonService: Service {
+    let daemon: Daemon
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    public init(daemon: Daemon, notifier: SystemdNotifier, logger: Logger) {
+        self.daemon = daemon
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let summary = daemon.summary
+        notifier.ready(status: summary)
+        logger.notice("READY: \(summary)", metadata: ["nazar_event": "ready"])
+
+        await withDiscardingTaskGroup { group in
+            group.addTask { await handleReloads() }
+            group.addTask { await feedWatchdog() }
+            group.addTask { await publishSelfMetrics() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+
+        notifier.stopping()
+        logger.notice("stopping", metadata: ["nazar_event": "stopping"])
+        await Blocking.run { daemon.shutdown() }
+    }
+
+    private func handleReloads() async {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals {
+            notifier.reloading()
+            await Blocking.run { daemon.reload() }
+            let summary = daemon.summary
+            notifier.ready(status: summary)
+        }
+    }
+
+    /// WATCHDOG=1 at half the configured interval, from this loop: if the main loop stops
+    /// being scheduled, systemd notices and restarts us.
+    private func feedWatchdog() async {
+        guard let interval = notifier.watchdogInterval else { return }
+        while !Task.isCancelled {
+            notifier.watchdog()
+            try? await Task.sleep(for: interval / 2)
+        }
+    }
+
+    private func publishSelfMetrics() async {
+        while !Task.isCancelled {
+            let interval = daemon.config.selfMetricsInterval
+            guard interval > .zero else {
+                try? await Task.sleep(for: .seconds(60))
+                continue
+            }
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            daemon.publishSelfMetrics()
+            notifier.status(daemon.summary)
+        }
+    }
+}
+
+/// Runs blocking work (waiting for plugin threads) on its own thread, so Swift's small
+/// cooperative pool keeps serving the async loops meanwhile.
+public enum Blocking {
+    public static func run(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ok = WorkerThread.start(name: "nz-blocking") {
+                body()
+                c.resume()
+            }
+            if !ok {
+                body()
+                c.resume()
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// Publishes the daemon's own counters as ordinary points on the bus (so they can be
+/// stored, charted and alerted on like any metric): per instance points published,
+/// delivered and dropped, queue depth, calls, errors and call latency.
+final class SelfMetricsPublisher: @unchecked Sendable {
+    private let bus: any Bus
+    private let lock = ConditionLock()
+    private var seriesIDs: [String: UInt64] = [:]
+    private var scratch: [BusPoint] = []
+
+    init(bus: any Bus) { self.bus = bus }
+
+    private func series(_ metric: String, _ instance: PluginInstance) -> UInt64? {
+        let key = "\(metric)\u{0}\(instance.name)"
+        if let id = seriesIDs[key] { return id }
+        let id = try? bus.registry.intern(name: metric, labels: [("instance", instance.name), ("plugin", instance.descriptor.name)])
+        if let id { seriesIDs[key] = id }
+        return id
+    }
+
+    func publish(_ instances: [PluginInstance]) {
+        lock.withLock {
+            let now = wallClockNanoseconds()
+            scratch.removeAll(keepingCapacity: true)
+            func add(_ metric: String, _ instance: PluginInstance, _ value: Double) {
+                if let id = series(metric, instance) { scratch.append(BusPoint(series: id, timestamp: now, value: value)) }
+            }
+            for i in instances {
+                let s = i.stats
+                add("nazar.instance.points_published", i, Double(s.pointsPublished.load(ordering: .relaxed)))
+                add("nazar.instance.publish_dropped", i, Double(s.publishDropped.load(ordering: .relaxed)))
+                add("nazar.instance.calls", i, Double(s.calls.load(ordering: .relaxed)))
+                add("nazar.instance.call_errors", i, Double(s.callErrors.load(ordering: .relaxed)))
+                let latency = s.takeLatency()
+                add("nazar.instance.call_latency_mean_seconds", i, latency.mean / 1e9)
+                add("nazar.instance.call_latency_max_seconds", i, Double(latency.max) / 1e9)
+                switch i.descriptor.kind {
+                case .detector:
+                    add("nazar.instance.points_delivered", i, Double(s.pointsDelivered.load(ordering: .relaxed)))
+                    if let q = i.queueCounters {
+                        add("nazar.instance.points_dropped", i, Double(q.dropped))
+                        add("nazar.instance.queue_depth", i, Double(q.depth))
+                    }
+                case .notifier:
+                    add("nazar.instance.alerts_delivered", i, Double(s.alertsDelivered.load(ordering: .relaxed)))
+                    if let q = i.alertQueue {
+                        add("nazar.instance.alerts_dropped", i, Double(q.dropped))
+                        add("nazar.instance.queue_depth", i, Double(q.depth))
+                    }
+                case .collector:
+                    break
+                }
+            }
+            if let id = try? bus.registry.intern(name: "nazar.bus.series", labels: []) {
+                scratch.append(BusPoint(series: id, timestamp: now, value: Double(bus.registry.count)))
+            }
+            _ = scratch.withUnsafeBufferPointer { bus.publish($0) }
+        }
+    }
+}

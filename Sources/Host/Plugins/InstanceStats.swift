@@ -1,0 +1,50 @@
+import Synchronization
+
+/// Counters of one plugin instance, updated from any thread without locks and read by
+/// the self-metrics publisher.
+public final class InstanceStats: Sendable {
+    /// Points the instance published (its "in" to the bus).
+    public let pointsPublished = Atomic<UInt64>(0)
+    /// Point copies dropped because a subscriber queue stayed full while this instance published.
+    public let publishDropped = Atomic<UInt64>(0)
+    /// Points delivered to this instance (its "out" of the bus).
+    public let pointsDelivered = Atomic<UInt64>(0)
+    /// Alerts raised/resolved by this instance.
+    public let alertsRaised = Atomic<UInt64>(0)
+    /// Alerts delivered to this notifier.
+    public let alertsDelivered = Atomic<UInt64>(0)
+    /// Plugin calls (collect/on_points/notify) and how many returned an error.
+    public let calls = Atomic<UInt64>(0)
+    public let callErrors = Atomic<UInt64>(0)
+    /// Sum and maximum of call durations in ns since the last `takeLatency()`.
+    private let latencySum = Atomic<UInt64>(0)
+    private let latencyCount = Atomic<UInt64>(0)
+    private let latencyMax = Atomic<UInt64>(0)
+    /// Total ns spent inside plugin calls since start.
+    public let callNanosecondsTotal = Atomic<UInt64>(0)
+
+    public init() {}
+
+    @inline(__always)
+    public func recordCall(nanoseconds: UInt64, failed: Bool) {
+        calls.add(1, ordering: .relaxed)
+        if failed { callErrors.add(1, ordering: .relaxed) }
+        latencySum.add(nanoseconds, ordering: .relaxed)
+        latencyCount.add(1, ordering: .relaxed)
+        callNanosecondsTotal.add(nanoseconds, ordering: .relaxed)
+        var current = latencyMax.load(ordering: .relaxed)
+        while nanoseconds > current {
+            let (exchanged, original) = latencyMax.compareExchange(expected: current, desired: nanoseconds, ordering: .relaxed)
+            if exchanged { break }
+            current = original
+        }
+    }
+
+    /// Mean and maximum call latency (ns) since the previous call, then resets them.
+    public func takeLatency() -> (mean: Double, max: UInt64, count: UInt64) {
+        let sum = latencySum.exchange(0, ordering: .relaxed)
+        let count = latencyCount.exchange(0, ordering: .relaxed)
+        let maximum = latencyMax.exchange(0, ordering: .relaxed)
+        return (count == 0 ? 0 : Double(sum) / Double(count), maximum, count)
+    }
+}

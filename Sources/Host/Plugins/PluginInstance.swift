@@ -1,0 +1,358 @@
+import Logging
+import PluginAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One running instance of a plugin: its own worker thread, which makes every call into
+/// the plugin (create, start, collect/on_points/notify, stop, destroy), so the host never
+/// calls an instance concurrently — the ABI's threading promise holds by construction.
+public final class PluginInstance: @unchecked Sendable {
+    public enum State: Sendable, Equatable, CustomStringConvertible {
+        case starting, running, failed(String), stopped
+
+        public var description: String {
+            switch self {
+            case .starting: return "starting"
+            case .running: return "running"
+            case let .failed(why): return "failed: \(why)"
+            case .stopped: return "stopped"
+            }
+        }
+    }
+
+    public let config: PluginInstanceConfig
+    public let descriptor: PluginDescriptor
+    public var stats: InstanceStats { context.stats }
+    public var name: String { config.name }
+
+    let context: InstanceContext
+    private let bus: any Bus
+    private let batchSize: Int
+    private let logger: Logger
+    private let lock = ConditionLock()
+    private var currentState: State = .starting
+    private var stopRequested = false
+    private var finished = false
+    // Set by the worker once the plugin started; read by stop() and self-metrics.
+    private var pointQueueStorage: PointQueue?
+    private var alertQueueStorage: AlertQueue?
+    var pointQueue: PointQueue? { lock.withLock { pointQueueStorage } }
+    var alertQueue: AlertQueue? { lock.withLock { alertQueueStorage } }
+
+    init(config: PluginInstanceConfig, descriptor: PluginDescriptor, bus: any Bus, alertBook: AlertBook,
+         hostname: String, stateDirectory: String, batchSize: Int, logger: Logger) {
+        self.config = config
+        self.descriptor = descriptor
+        self.bus = bus
+        self.batchSize = max(1, batchSize)
+        var l = logger
+        l[metadataKey: "nazar_plugin"] = "\(config.name)"
+        self.logger = l
+        context = InstanceContext(name: config.name, pluginName: descriptor.name, logger: l, bus: bus,
+                                  alertBook: alertBook, hostname: hostname, stateDirectory: stateDirectory)
+    }
+
+    public var state: State { lock.withLock { currentState } }
+
+    /// Point queue counters (detectors), for self-metrics.
+    public var queueCounters: PointQueue.Counters? { pointQueue?.counters }
+
+    /// Starts the worker and waits until the plugin's create() and start() returned.
+    /// Returns the resulting state (.running or .failed).
+    @discardableResult
+    public func start() -> State {
+        let started = WorkerThread.start(name: "nz-\(config.name)") { [self] in run() }
+        if !started {
+            setState(.failed("cannot create a worker thread"))
+            finish()
+        }
+        return lock.withLock {
+            while currentState == .starting { lock.wait(.second, untilMonotonicNanoseconds: .max) }
+            return currentState
+        }
+    }
+
+    /// Asks the worker to stop, then waits up to `timeout` for the plugin's stop() and
+    /// destroy() to return. Returns false if the plugin did not finish in time (it keeps
+    /// its thread; nothing else is called on it).
+    @discardableResult
+    public func stop(timeout: Duration = .seconds(10)) -> Bool {
+        context.accepting.store(false, ordering: .relaxed)
+        lock.withLock {
+            stopRequested = true
+            lock.broadcast(.first)
+        }
+        bus.unsubscribe(name: config.name)
+        pointQueue?.wake()
+        alertQueue?.close()
+        let deadline = monotonicNanoseconds() + timeout.nanoseconds
+        let done = lock.withLock {
+            while !finished {
+                if !lock.wait(.second, untilMonotonicNanoseconds: deadline) && !finished { return false }
+            }
+            return true
+        }
+        if !done {
+            logger.error("instance did not stop within \(timeout)", metadata: ["nazar_event": "instance_stop_timeout"])
+        }
+        return done
+    }
+
+    private var isStopRequested: Bool { lock.withLock { stopRequested } }
+
+    private func setState(_ s: State) {
+        lock.withLock {
+            currentState = s
+            lock.broadcast(.second)
+        }
+    }
+
+    private func finish() {
+        lock.withLock {
+            finished = true
+            if case .running = currentState { currentState = .stopped }
+            lock.broadcast(.second)
+        }
+    }
+
+    // MARK: - Worker
+
+    private func run() {
+        let error = ErrorBuffer()
+        let d = descriptor.raw
+        var instance: UnsafeMutableRawPointer? = nil
+        guard let create = d.create, let destroy = d.destroy else {
+            setState(.failed("descriptor lost its create/destroy"))
+            finish()
+            return
+        }
+        let rc = config.configJSON.withCString { json in
+            create(HostAPITable.table, context.handle, json, &instance, error.pointer)
+        }
+        if rc != NAZAR_OK {
+            fail("create failed: \(error.message(orDefault: "code \(rc)"))")
+            finish()
+            return
+        }
+        if let start = d.start {
+            error.reset()
+            let src = start(instance, error.pointer)
+            if src != NAZAR_OK {
+                context.accepting.store(false, ordering: .relaxed)
+                destroy(instance)
+                fail("start failed: \(error.message(orDefault: "code \(src)"))")
+                finish()
+                return
+            }
+        }
+        lock.withLock {
+            switch descriptor.kind {
+            case .collector: break
+            case .detector: pointQueueStorage = bus.subscribePoints(name: config.name, patterns: patterns())
+            case .notifier: alertQueueStorage = bus.subscribeAlerts(name: config.name, patterns: patterns())
+            }
+        }
+        setState(.running)
+        logger.info("instance started", metadata: [
+            "nazar_event": "instance_started", "nazar_plugin_file": "\(descriptor.path)",
+            "nazar_plugin_version": "\(descriptor.version)", "nazar_kind": "\(descriptor.kind)",
+        ])
+
+        switch descriptor.kind {
+        case .collector: runCollector(instance, error)
+        case .detector: runDetector(instance, error)
+        case .notifier: runNotifier(instance, error)
+        }
+
+        context.accepting.store(false, ordering: .relaxed)
+        d.stop?(instance)
+        destroy(instance)
+        logger.info("instance stopped", metadata: ["nazar_event": "instance_stopped"])
+        finish()
+    }
+
+    private func fail(_ why: String) {
+        logger.error("instance failed: \(why)", metadata: ["nazar_event": "instance_failed", "nazar_plugin_file": "\(descriptor.path)"])
+        setState(.failed(why))
+    }
+
+    private func patterns() -> [BindingPattern] {
+        config.subscribe.compactMap { try? BindingPattern($0) }
+    }
+
+    @inline(__always)
+    private func timed(_ body: () -> Int32) -> Int32 {
+        let t0 = monotonicNanoseconds()
+        let rc = body()
+        let dt = monotonicNanoseconds() - t0
+        context.stats.recordCall(nanoseconds: UInt64(max(0, dt)), failed: rc != NAZAR_OK)
+        return rc
+    }
+
+    private func runCollector(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
+        guard let collect = descriptor.raw.collect else { return }
+        let interval = max(config.interval.nanoseconds, 1_000_000)
+        var next = monotonicNanoseconds()
+        while true {
+            let stop = lock.withLock {
+                while !stopRequested && monotonicNanoseconds() < next {
+                    lock.wait(.first, untilMonotonicNanoseconds: next)
+                }
+                return stopRequested
+            }
+            if stop { return }
+            error.reset()
+            let now = wallClockNanoseconds()
+            let rc = timed { collect(instance, now, error.pointer) }
+            if rc != NAZAR_OK {
+                context.warnLimited("collect failed: \(error.message(orDefault: "code \(rc)"))", event: "collect_failed")
+            }
+            next += interval
+            let m = monotonicNanoseconds()
+            if next <= m {
+                // Overran one or more ticks: skip them rather than firing a burst.
+                let missed = (m - next) / interval + 1
+                next += missed * interval
+                logger.debug("collect overran \(missed) interval(s)", metadata: ["nazar_event": "collect_overrun"])
+            }
+        }
+    }
+
+    private func runDetector(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
+        guard let onPoints = descriptor.raw.on_points, let queue = pointQueue else { return }
+        let registry = bus.registry
+        let scratch = UnsafeMutablePointer<BusPoint>.allocate(capacity: batchSize)
+        let cPoints = UnsafeMutablePointer<nazar_point>.allocate(capacity: batchSize)
+        defer { scratch.deallocate(); cPoints.deallocate() }
+        let pointSize = UInt32(MemoryLayout<nazar_point>.stride)
+        while true {
+            let n = queue.pop(into: scratch, max: batchSize, untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000)
+            if isStopRequested { return }
+            if n == 0 {
+                if queue.isClosed { return }
+                continue
+            }
+            for i in 0..<n {
+                let p = scratch[i]
+                let e = registry.entry(p.series)
+                cPoints[i] = nazar_point(struct_size: pointSize, label_count: e.pointee.labelCount, series: p.series,
+                                         name: UnsafePointer(e.pointee.name), labels: UnsafePointer(e.pointee.labels),
+                                         timestamp_ns: p.timestamp, value: p.value)
+            }
+            var batch = nazar_point_batch(struct_size: UInt32(MemoryLayout<nazar_point_batch>.size),
+                                          point_size: pointSize, count: UInt64(n), points: cPoints)
+            error.reset()
+            let rc = timed { onPoints(instance, &batch, error.pointer) }
+            context.stats.pointsDelivered.add(UInt64(n), ordering: .relaxed)
+            if rc != NAZAR_OK {
+                context.warnLimited("on_points failed: \(error.message(orDefault: "code \(rc)"))", event: "on_points_failed")
+            }
+        }
+    }
+
+    private func runNotifier(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
+        guard let notify = descriptor.raw.notify, let queue = alertQueue else { return }
+        while !isStopRequested {
+            guard let alert = queue.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000) else { continue }
+            var attempt = 0
+            while !isStopRequested {
+                attempt += 1
+                error.reset()
+                let rc = alert.withCAlert { c in timed { notify(instance, c, error.pointer) } }
+                if rc == NAZAR_OK {
+                    context.stats.alertsDelivered.add(1, ordering: .relaxed)
+                    break
+                }
+                let why = error.message(orDefault: "code \(rc)")
+                if rc != NAZAR_RETRY {
+                    logger.error("notify failed permanently for \(alert.rule): \(why)", metadata: [
+                        "nazar_event": "notify_failed", "nazar_alert": "\(alert.rule)",
+                        "nazar_fingerprint": "\(String(alert.fingerprint, radix: 16))",
+                    ])
+                    break
+                }
+                let delay = RetryBackoff.delay(attempt: attempt, retryAfterMilliseconds: error.retryAfterMilliseconds)
+                logger.warning("notify will retry for \(alert.rule) in \(delay / 1_000_000) ms: \(why)", metadata: [
+                    "nazar_event": "notify_retry", "nazar_alert": "\(alert.rule)", "nazar_attempt": "\(attempt)",
+                ])
+                let until = monotonicNanoseconds() + delay
+                lock.withLock {
+                    while !stopRequested && monotonicNanoseconds() < until {
+                        lock.wait(.first, untilMonotonicNanoseconds: until)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Exponential backoff with jitter, at least the plugin's Retry-After.
+enum RetryBackoff {
+    static func delay(attempt: Int, retryAfterMilliseconds: Int64) -> Int64 {
+        let base: Int64 = 1_000_000_000
+        let capped = min(base << min(attempt - 1, 8), 300_000_000_000)
+        let jittered = capped / 2 + Int64.random(in: 0...(capped / 2))
+        return max(jittered, retryAfterMilliseconds * 1_000_000)
+    }
+}
+
+/// The host-owned error buffer handed to plugin calls (nazar_error).
+final class ErrorBuffer {
+    static let capacity = 1024
+    let storage = UnsafeMutablePointer<CChar>.allocate(capacity: ErrorBuffer.capacity)
+    let pointer = UnsafeMutablePointer<nazar_error>.allocate(capacity: 1)
+
+    init() { reset() }
+
+    deinit {
+        storage.deallocate()
+        pointer.deallocate()
+    }
+
+    func reset() {
+        storage[0] = 0
+        pointer.initialize(to: nazar_error(struct_size: UInt32(MemoryLayout<nazar_error>.size),
+                                           message_capacity: UInt32(ErrorBuffer.capacity),
+                                           message: storage, retry_after_ms: 0))
+    }
+
+    func message(orDefault fallback: String) -> String {
+        storage[ErrorBuffer.capacity - 1] = 0  // a plugin may have filled it without a NUL
+        let s = String(decoding: UnsafeRawBufferPointer(start: storage, count: strlen(storage)), as: UTF8.self)
+        return s.isEmpty ? fallback : s
+    }
+
+    var retryAfterMilliseconds: Int64 { max(0, pointer.pointee.retry_after_ms) }
+}
+
+extension AlertEvent {
+    /// Calls `body` with a C view of the alert whose strings live for the call.
+    func withCAlert<R>(_ body: (UnsafePointer<nazar_alert>) -> R) -> R {
+        var owned: [UnsafeMutablePointer<CChar>] = []
+        defer { owned.forEach { free($0) } }
+        func c(_ s: String) -> UnsafePointer<CChar>? {
+            guard let p = strdup(s) else { return nil }
+            owned.append(p)
+            return UnsafePointer(p)
+        }
+        let cLabels = labels.map { nazar_label(key: c($0.0), value: c($0.1)) }
+        return cLabels.withUnsafeBufferPointer { lp in
+            var a = nazar_alert()
+            a.struct_size = UInt32(MemoryLayout<nazar_alert>.size)
+            a.severity = severity.rawValue
+            a.state = state.rawValue
+            a.label_count = UInt32(lp.count)
+            a.rule = c(rule)
+            a.labels = lp.baseAddress
+            a.summary = c(summary)
+            a.value = value
+            a.score = score
+            a.timestamp_ns = timestamp
+            a.starts_at_ns = startsAt
+            a.fingerprint = fingerprint
+            a.source = c(source)
+            return withUnsafePointer(to: &a) { body($0) }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// nazard logging to a real systemd-journald (started by scripts/test), read back with
+/// `journalctl -o json` filtered by our structured fields.
+@Suite(.serialized) struct NazardJournalTests {
+    static let journalSocket = "/run/systemd/journal/socket"
+
+    /// True when journald runs; in CI its absence is a failure, not a skip.
+    func journaldAvailable() -> Bool {
+        if access(Self.journalSocket, F_OK) == 0 { return true }
+        let message = "systemd-journald is not running: start it with scripts/start-journald (scripts/test does)"
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            Issue.record(Comment(rawValue: message))
+        } else {
+            print("note: \(message); journal assertions not checked")
+        }
+        return false
+    }
+
+    /// Journal entries matching `filters` (FIELD=value), polled until `count` arrive.
+    func journalEntries(_ filters: [String], atLeast count: Int = 1, timeout: Duration = .seconds(10)) throws -> [[String: Any]] {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var entries: [[String: Any]] = []
+        repeat {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
+            p.arguments = ["-o", "json", "--no-pager"] + filters
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            entries = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            if entries.count >= count { return entries }
+            usleep(100_000)
+        } while clock.now < deadline
+        return entries
+    }
+
+    func compileFixture(_ define: String?, to output: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        p.arguments = ["-shared", "-fPIC", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include", "-o", output,
+                       "\(NazardProcess.repository)/Tests/HostTests/Fixtures/refused.c"] + (define.map { ["-D\($0)"] } ?? [])
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    @Test func refusedPluginsGetOneJournalLineEachAndTheRestRuns() throws {
+        guard journaldAvailable() else { return }
+        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let dir = try makeTemporaryDirectory("journal")
+        mkdir("\(dir)/lib", 0o755)
+        try compileFixture("CASE_FUTURE_ABI", to: "\(dir)/lib/future-\(run).so")
+        try compileFixture(nil, to: "\(dir)/lib/current-\(run).so")
+        let config = try writeConfig(in: dir, plugins: [
+            "future-\(run)": "plugin = \"\(dir)/lib/future-\(run).so\"\n",
+            "current-\(run)": "plugin = \"\(dir)/lib/current-\(run).so\"\ninterval = \"1s\"\n",
+            "missing-\(run)": "plugin = \"missing-\(run)\"\n",
+        ])
+        let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
+        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match?.contains("1 instance running, 2 failed") == true)
+
+        let future = try journalEntries(["NAZAR_EVENT=plugin_refused", "NAZAR_PLUGIN=future-\(run)"])
+        #expect(future.count == 1)
+        let message = future.first?["MESSAGE"] as? String ?? ""
+        #expect(message.contains("\(dir)/lib/future-\(run).so"), "names the file: \(message)")
+        #expect(message.contains("built for plugin ABI 2, newer than this host's ABI 1"), "says why: \(message)")
+        #expect(future.first?["NAZAR_REASON"] as? String == "abi_too_new")
+        #expect(future.first?["PRIORITY"] as? String == "3")
+
+        let missing = try journalEntries(["NAZAR_EVENT=plugin_refused", "NAZAR_PLUGIN=missing-\(run)"])
+        #expect(missing.first?["NAZAR_REASON"] as? String == "not_found")
+
+        // The ABI-1 plugin that sits beside them loads and starts.
+        let started = try journalEntries(["NAZAR_EVENT=instance_started", "NAZAR_PLUGIN=current-\(run)"])
+        #expect(started.count == 1)
+        #expect(nazard.stop() == 0)
+    }
+
+    @Test func pluginLogLinesCarryTheirFieldsAndTheInstanceName() throws {
+        guard journaldAvailable() else { return }
+        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let dir = try makeTemporaryDirectory("journal")
+        mkdir("\(dir)/lib", 0o755)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        p.arguments = ["-shared", "-fPIC", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include", "-o",
+                       "\(dir)/lib/collector-example.so", "\(NazardProcess.repository)/Plugins/examples/collector-example.c"]
+        try p.run()
+        p.waitUntilExit()
+        let config = try writeConfig(in: dir, plugins: [
+            "example-\(run)": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"1s\"\n",
+        ])
+        let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
+        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match != nil)
+        // The C plugin logs "example collector started" with NAZAR_EVENT=example_started.
+        let lines = try journalEntries(["NAZAR_PLUGIN=example-\(run)", "NAZAR_EVENT=example_started"])
+        #expect(lines.first?["MESSAGE"] as? String == "example collector started")
+        #expect(lines.first?["PRIORITY"] as? String == "6")
+        #expect(lines.first?["SYSLOG_IDENTIFIER"] as? String == "nazard")
+        #expect(nazard.stop() == 0)
+        let stopping = try journalEntries(["NAZAR_EVENT=instance_stopped", "NAZAR_PLUGIN=example-\(run)"])
+        #expect(stopping.count == 1)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+
+/// A real `nazard` process started from the build directory, with a NOTIFY_SOCKET the
+/// test owns: what systemd would see, read datagram by datagram.
+final class NazardProcess {
+    let process = Process()
+    let notify: NotifySocket
+    let stderrPipe = Pipe()
+    let dir: String
+
+    static var buildProducts: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    static var repository: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    init(config: String, dir: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+        self.dir = dir
+        notify = try NotifySocket(path: "\(dir)/notify.sock")
+        process.executableURL = URL(fileURLWithPath: "\(Self.buildProducts)/nazard")
+        process.arguments = ["--config", config, "--plugin-dir", Self.buildProducts, "--state-dir", "\(dir)/state"] + extraArguments
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        env.removeValue(forKey: "JOURNAL_STREAM")
+        env.removeValue(forKey: "INVOCATION_ID")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardError = stderrPipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Sends SIGTERM and waits for exit; returns the exit status.
+    func stop() -> Int32 {
+        if process.isRunning { signal(SIGTERM) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var stderrText: String {
+        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// An AF_UNIX datagram socket bound where NOTIFY_SOCKET points.
+final class NotifySocket {
+    let path: String
+    let fd: Int32
+
+    init(path: String) throws {
+        self.path = path
+        unlink(path)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw TestError("socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { throw TestError("bind \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// The next datagram, or nil after `timeout`.
+    func receive(timeout: Duration) -> String? {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&pfd, 1, ms) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+
+    /// Reads datagrams until one satisfies `match` or `timeout` passes; returns it and
+    /// every datagram seen before it.
+    func wait(for timeout: Duration, _ match: (String) -> Bool) -> (match: String?, seen: [String]) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var seen: [String] = []
+        while clock.now < deadline {
+            guard let m = receive(timeout: deadline - clock.now) else { break }
+            if match(m) { return (m, seen) }
+            seen.append(m)
+        }
+        return (nil, seen)
+    }
+}
+
+struct TestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+func makeTemporaryDirectory(_ tag: String) throws -> String {
+    var template = Array("/tmp/nazar-\(tag)-XXXXXX".utf8CString)
+    guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) }) else {
+        throw TestError("mkdtemp failed")
+    }
+    return String(cString: p)
+}
+
+/// Writes a nazar.toml with fast intervals and the given plugins.d files.
+func writeConfig(in dir: String, selfMetrics: String = "200ms", plugins: [String: String]) throws -> String {
+    mkdir("\(dir)/plugins.d", 0o755)
+    let path = "\(dir)/nazar.toml"
+    try """
+        [daemon]
+        hostname = "itest"
+        [plugins]
+        search_path = []
+        [self_metrics]
+        interval = "\(selfMetrics)"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    for (name, text) in plugins {
+        try text.write(toFile: "\(dir)/plugins.d/\(name).toml", atomically: true, encoding: .utf8)
+    }
+    return path
+}
