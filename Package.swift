@@ -36,7 +36,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            ],
+            // Each area's README says what it owns; they are not resources.
+            exclude: ["Systemd/README.md", "Logging/README.md"]
         ),
         .executableTarget(name: "nazard", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
