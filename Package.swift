@@ -38,7 +38,8 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             // Each area's README says what it owns; they are not resources.
-            exclude: ["Systemd/README.md", "Logging/README.md"]
+            exclude: ["Systemd/README.md", "Logging/README.md", "Config/README.md", "Plugins/README.md",
+                      "Bus/README.md", "Daemon/README.md", "Support/README.md"]
         ),
         .executableTarget(name: "nazard", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
