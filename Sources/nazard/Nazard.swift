@@ -44,7 +44,7 @@ struct Nazard: AsyncParsableCommand {
             printError("nazard: cannot start: \(error)")
             throw ExitCode(78)  // EX_CONFIG
         }
-        let destination = LogTarget.detect(configured: logTarget ?? loaded.daemon.logTarget.rawValue)
+        let destination = LogDestination.detect(configured: logTarget ?? loaded.daemon.logTarget.rawValue)
         LoggingBootstrap.bootstrap(destination: destination, level: LogLevelName.parse(logLevel ?? loaded.daemon.logLevel))
         let logger = Logger(label: "nazard")
         let daemon: Daemon

@@ -118,7 +118,7 @@ struct TestError: Error, CustomStringConvertible {
 
 func makeTemporaryDirectory(_ tag: String) throws -> String {
     var template = Array("/tmp/nazar-\(tag)-XXXXXX".utf8CString)
-    guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) }) else {
+    guard let p = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
         throw TestError("mkdtemp failed")
     }
     return String(cString: p)

@@ -29,7 +29,7 @@ func compile(_ source: String, _ output: String) throws {
 
 func temporaryDirectory() throws -> String {
     var template = Array("/tmp/nazar-bench-XXXXXX".utf8CString)
-    guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) }) else {
+    guard let p = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
         throw BenchError(description: "mkdtemp failed")
     }
     return String(cString: p)

@@ -118,19 +118,36 @@ public final class EmbeddedBus: Bus, @unchecked Sendable {
             for q in sets[Int(uniform)] { dropped += q.push(points) }
             return dropped
         }
-        // Mixed batch: gather points per route set, preserving order within each.
-        var seen = Set<Int32>()
+        // Mixed batch: gather, per destination queue, the points routed to it, in publish
+        // order (a subscriber in several route sets must still see one ordered stream).
+        var used: [Int32] = []
+        var local = [Int](repeating: 0, count: points.count)  // index into `used` per point
+        for i in 0..<points.count {
+            if let k = used.firstIndex(of: routes[i]) {
+                local[i] = k
+            } else {
+                local[i] = used.count
+                used.append(routes[i])
+            }
+        }
+        var destinations: [(queue: PointQueue, member: [Bool])] = []
+        for (k, r) in used.enumerated() {
+            for q in sets[Int(r)] {
+                if let j = destinations.firstIndex(where: { $0.queue === q }) {
+                    destinations[j].member[k] = true
+                } else {
+                    var member = [Bool](repeating: false, count: used.count)
+                    member[k] = true
+                    destinations.append((q, member))
+                }
+            }
+        }
         var gathered: [BusPoint] = []
         gathered.reserveCapacity(points.count)
-        for r in routes where !seen.contains(r) {
-            seen.insert(r)
-            let queues = sets[Int(r)]
-            if queues.isEmpty { continue }
+        for (queue, member) in destinations {
             gathered.removeAll(keepingCapacity: true)
-            for i in 0..<points.count where routes[i] == r { gathered.append(base[i]) }
-            gathered.withUnsafeBufferPointer { buf in
-                for q in queues { dropped += q.push(buf) }
-            }
+            for i in 0..<points.count where member[local[i]] { gathered.append(base[i]) }
+            dropped += gathered.withUnsafeBufferPointer { queue.push($0) }
         }
         return dropped
     }

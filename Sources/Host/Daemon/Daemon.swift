@@ -67,7 +67,7 @@ public final class Daemon: @unchecked Sendable {
             pendingConfig = nil
             report(loaded.diagnostics)
             makeStateDirectory(config.stateDirectory)
-            apply(loaded.instances)
+            apply(loaded.instances, diagnostics: loaded.diagnostics)
         }
     }
 
@@ -100,7 +100,7 @@ public final class Daemon: @unchecked Sendable {
             config.searchPath = next.searchPath
             config.strictPermissions = next.strictPermissions
             config.selfMetricsInterval = next.selfMetricsInterval
-            apply(loaded.instances)
+            apply(loaded.instances, diagnostics: loaded.diagnostics)
             logger.notice("reload complete: \(summaryLocked())", metadata: ["nazar_event": "reload_done"])
         }
     }
@@ -119,8 +119,9 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Lock held. Reconciles running instances with `wanted`.
-    private func apply(_ wanted: [PluginInstanceConfig]) {
+    /// Lock held. Reconciles running instances with `wanted`; plugins.d files that had
+    /// errors are listed as failed under their file's name.
+    private func apply(_ wanted: [PluginInstanceConfig], diagnostics: [ConfigDiagnostic]) {
         let enabled = wanted.filter(\.enabled)
         let enabledNames = Set(enabled.map(\.name))
         disabled = Set(wanted.filter { !$0.enabled }.map(\.name))
@@ -131,6 +132,13 @@ public final class Daemon: @unchecked Sendable {
             instances[name] = nil
         }
         failures = failures.filter { enabledNames.contains($0.key) }
+        let wantedNames = Set(wanted.map(\.name))
+        for d in diagnostics where d.isError && d.file.hasSuffix(".toml") && d.file != options.configPath {
+            let stem = String((d.file.split(separator: "/").last ?? "").dropLast(5))
+            if !stem.isEmpty && !wantedNames.contains(stem) && failures[stem] == nil {
+                failures[stem] = "config: \(d.description)"
+            }
+        }
         for cfg in enabled {
             let descriptor: PluginDescriptor
             do {

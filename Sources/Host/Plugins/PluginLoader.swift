@@ -136,7 +136,7 @@ public final class PluginLoader: @unchecked Sendable {
         aliasCounter += 1
         var template = Array("/tmp/nazar-plugins-XXXXXX".utf8CString)
         let dir: String? = template.withUnsafeMutableBufferPointer { buf in
-            guard let p = mkdtemp(buf.baseAddress) else { return nil }
+            guard let base = buf.baseAddress, let p = mkdtemp(base) else { return nil }
             return String(cString: p)
         }
         guard let dir else {

@@ -13,7 +13,7 @@ public final class ConditionLock: @unchecked Sendable {
     private let conditions: UnsafeMutablePointer<pthread_cond_t>
 
     /// Condition variable indices.
-    public enum Condition: Int { case first = 0, second = 1 }
+    public enum Condition: Int, Sendable { case first = 0, second = 1 }
 
     public init() {
         mutex = .allocate(capacity: 1)

@@ -26,8 +26,14 @@ public enum WorkerThread {
         let rc = pthread_create(&thread, &attr, { raw in
             guard let raw else { return nil }
             let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
-            // Thread names are limited to 15 bytes by the kernel.
-            _ = pthread_setname_np(pthread_self(), String(box.name.prefix(15)))
+            // pthread_setname_np is not visible without _GNU_SOURCE; the kernel's comm file
+            // is the same thing (15 bytes at most).
+            let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if fd >= 0 {
+                let name = Array(box.name.utf8.prefix(15))
+                _ = name.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
             box.body()
             return nil
         }, box)

@@ -47,7 +47,7 @@ struct TestSetup {
         let t = try TestSetup()
         try t.plugin("example", """
             plugin = "collector-example"
-            interval = "20ms"
+            interval = "100ms"
             [config]
             base = 0.0
             step = 1.0
@@ -90,7 +90,7 @@ struct TestSetup {
             [config]
             fail_create = true
             """)
-        try t.plugin("d-good", "plugin = \"collector-example\"\ninterval = \"50ms\"\n")
+        try t.plugin("d-good", "plugin = \"collector-example\"\ninterval = \"100ms\"\n")
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }
@@ -115,7 +115,7 @@ struct TestSetup {
 
     @Test func reloadAppliesAddRemoveDisableChangeAndKeepsUntouchedInstances() throws {
         let t = try TestSetup()
-        try t.plugin("keep", "plugin = \"collector-example\"\ninterval = \"10ms\"\n")
+        try t.plugin("keep", "plugin = \"collector-example\"\ninterval = \"100ms\"\n")
         try t.plugin("remove-me", "plugin = \"collector-example\"\ninterval = \"1s\"\n")
         try t.plugin("disable-me", "plugin = \"collector-example\"\ninterval = \"1s\"\n")
         try t.plugin("change-me", "plugin = \"collector-example\"\ninterval = \"1s\"\n[config]\nstep = 1.0\n")
@@ -200,7 +200,7 @@ struct TestSetup {
 
     @Test func selfMetricsArePublishedOnTheBus() throws {
         let t = try TestSetup()
-        try t.plugin("ex", "plugin = \"collector-example\"\ninterval = \"10ms\"\n")
+        try t.plugin("ex", "plugin = \"collector-example\"\ninterval = \"100ms\"\n")
         try t.plugin("watch", """
             plugin = "test-detector"
             subscribe = ["metrics.*.nazar.#"]
@@ -216,5 +216,20 @@ struct TestSetup {
         let r = d.bus.registry
         let series = (1..<UInt64(r.count + 1)).filter { r.name(of: $0) == "nazar.instance.points_published" }
         #expect(series.contains { r.labels(of: $0).contains { $0 == ("instance", "ex") } })
+    }
+}
+
+@Suite struct DaemonConfigErrorTests {
+    @Test func aPluginsDFileWithAnErrorIsListedAsFailedAndTheRestRuns() throws {
+        let t = try TestSetup()
+        try t.plugin("bad", "plugin = \"collector-example\"\ninterval = \"soon\"\n")
+        try t.plugin("good", "plugin = \"collector-example\"\ninterval = \"1s\"\n")
+        let d = try t.daemon()
+        d.start()
+        defer { d.shutdown() }
+        let states = Dictionary(uniqueKeysWithValues: d.instanceStatuses.map { ($0.name, $0.state) })
+        #expect(states["good"] == "running")
+        #expect(states["bad"]?.contains("bad.toml:2") == true, "\(states)")
+        #expect(states["bad"]?.contains("interval") == true)
     }
 }

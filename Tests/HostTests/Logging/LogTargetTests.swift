@@ -31,7 +31,7 @@ struct LogTargetTests {
         _ configured: String, _ environment: [String: String], stderr: StandInStderr,
         socketPath: String = "/nonexistent-nazar-test/socket"
     ) -> LogDestination {
-        LogTarget.detect(
+        LogDestination.detect(
             configured: configured, environment: { environment[$0] }, standardError: stderr.descriptor,
             journalSocketPath: socketPath)
     }

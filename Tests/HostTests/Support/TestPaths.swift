@@ -25,7 +25,7 @@ enum TestPaths {
     static func makeTemporaryDirectory(_ tag: String = "t") throws -> String {
         let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var template = Array("\(base)/nazar-\(tag)-XXXXXX".utf8CString)
-        guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) }) else {
+        guard let p = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
             throw TestFailure("mkdtemp failed: \(String(cString: strerror(errno)))")
         }
         return String(cString: p)

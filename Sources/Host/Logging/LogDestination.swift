@@ -12,8 +12,8 @@ public enum LogDestination: String, Sendable, Equatable, CaseIterable {
     case stderr
 }
 
-/// Decides the ``LogDestination`` from configuration and from how the process was started.
-public enum LogTarget {
+/// Deciding the destination from configuration and from how the process was started.
+extension LogDestination {
     /// The settings `log.target` accepts.
     public static let settings = ["auto", "journal", "stderr"]
 
