@@ -3,8 +3,10 @@ import PackageDescription
 
 // Plugins are separate shared libraries: each is its own dynamic product, so nazard
 // can dlopen it and Debian can ship it in whichever package it belongs to.
-func plugin(_ product: String, target: String, dependencies: [Target.Dependency] = []) -> [Target] {
-    [.target(name: target, dependencies: ["PluginKit"] + dependencies, path: "Plugins/\(product)")]
+func plugin(_ product: String, target: String, dependencies: [Target.Dependency] = [],
+            exclude: [String] = []) -> [Target] {
+    [.target(name: target, dependencies: ["PluginKit"] + dependencies, path: "Plugins/\(product)",
+             exclude: exclude)]
 }
 
 let package = Package(
@@ -56,6 +58,6 @@ let package = Package(
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
     ]
-        + plugin("collector-system", target: "CollectorSystem")
+        + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")
 )
