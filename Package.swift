@@ -33,7 +33,8 @@ let package = Package(
         .target(
             name: "Host",
             dependencies: [
-                "PluginAPI", "CSystemd",
+                // PluginKit for the parsers plugins and host must agree on (durations, JSON).
+                "PluginAPI", "PluginKit", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -110,36 +110,3 @@ public struct PluginConfig: Sendable {
     }
 }
 
-/// Parses human durations ("250ms", "10s", "1h30m"). Shared by plugins and the host so
-/// both accept exactly the same spellings.
-public enum DurationText {
-    public static func parse(_ text: String) -> Duration? {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { return nil }
-        var i = 0
-        var totalNanos: Double = 0
-        while i < bytes.count {
-            let start = i
-            while i < bytes.count, (bytes[i] >= 0x30 && bytes[i] <= 0x39) || bytes[i] == UInt8(ascii: ".") { i += 1 }
-            guard i > start, let number = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { return nil }
-            let unitStart = i
-            while i < bytes.count, (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || bytes[i] == 0xC2 || bytes[i] == 0xB5 { i += 1 }
-            let unit = String(decoding: bytes[unitStart..<i], as: UTF8.self)
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1
-            case "us", "µs": scale = 1e3
-            case "ms": scale = 1e6
-            case "s": scale = 1e9
-            case "m": scale = 60e9
-            case "h": scale = 3600e9
-            case "d": scale = 86400e9
-            case "w": scale = 7 * 86400e9
-            default: return nil
-            }
-            totalNanos += number * scale
-        }
-        guard totalNanos.isFinite, totalNanos < 9.2e18 else { return nil }
-        return .nanoseconds(Int64(totalNanos))
-    }
-}

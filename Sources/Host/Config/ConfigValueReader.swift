@@ -1,3 +1,4 @@
+import PluginKit
 /// Typed reads from one parsed config file that record what is wrong and carry on, so a
 /// single pass reports every mistake, each with its file, line and dotted key.
 /// Every accessor returns nil when the key is absent or its value was refused; callers
@@ -122,7 +123,7 @@ struct ConfigValueReader {
         let written: String
         switch node {
         case let .string(text):
-            parsed = parseDuration(text)
+            parsed = DurationText.parse(text)
             written = "'\(text)'"
         case let .integer(seconds):
             parsed = seconds >= 0 ? durationFromSeconds(Double(seconds)) : nil

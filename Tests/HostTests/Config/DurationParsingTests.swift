@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+import PluginKit
 
 extension Config {
     @Suite("durations")
@@ -23,12 +24,12 @@ extension Config {
 
         @Test(arguments: valid)
         func parses(_ row: (String, Duration)) {
-            #expect(parseDuration(row.0) == row.1)
+            #expect(DurationText.parse(row.0) == row.1)
         }
 
         @Test(arguments: ["", "10", "s", "10 s", " 10s", "10S", "-5s", "1.2.3s", "10sec", "1h 30m", "5x", "99999999999999999999s", "9999999999999d"])
         func refuses(_ text: String) {
-            #expect(parseDuration(text) == nil)
+            #expect(DurationText.parse(text) == nil)
         }
 
         @Test func seconds() {
@@ -45,7 +46,7 @@ extension Config {
             #expect(formatDuration(.zero) == "0s")
             #expect(formatDuration(.milliseconds(1500)) == "1500ms")
             for d: Duration in [.milliseconds(100), .seconds(5400), .seconds(86_401), .microseconds(3), .milliseconds(1500)] {
-                #expect(parseDuration(formatDuration(d)) == d)
+                #expect(DurationText.parse(formatDuration(d)) == d)
             }
         }
     }

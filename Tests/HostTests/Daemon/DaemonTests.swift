@@ -109,8 +109,11 @@ struct TestSetup {
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }
-        #expect(d.instanceStatuses.map(\.name) == ["same"])
         #expect(d.instance(named: "same")?.config.file.hasSuffix("/a.toml") == true)
+        let states = Dictionary(uniqueKeysWithValues: d.instanceStatuses.map { ($0.name, $0.state) })
+        #expect(states.count == 2)
+        #expect(states["same"] == "running")
+        #expect(states["b"]?.contains("instance name 'same' is already used by") == true, "the second file is listed as refused: \(states)")
     }
 
     @Test func reloadAppliesAddRemoveDisableChangeAndKeepsUntouchedInstances() throws {
