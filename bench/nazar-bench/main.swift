@@ -49,7 +49,7 @@ func machine() -> String {
 
 /// Points/s from one C collector through host->publish, the embedded bus and on_points
 /// into one C detector, batched.
-func benchBus(runs: Int, points: Int, batch: Int, series: Int) throws -> [Double] {
+func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false) throws -> [Double] {
     let dir = try temporaryDirectory()
     mkdir("\(dir)/plugins.d", 0o755)
     mkdir("\(dir)/lib", 0o755)
@@ -76,6 +76,7 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int) throws -> [Double
         points = \(points)
         batch = \(batch)
         series = \(series)
+        by_name = \(byName ? 1 : 0)
         """.write(toFile: "\(dir)/plugins.d/collector.toml", atomically: true, encoding: .utf8)
     try """
         plugin = "bench-detector"
@@ -149,13 +150,14 @@ let which = arguments.first ?? "all"
 print("machine: \(machine())")
 do {
     if which == "bus" || which == "all" {
-        print("\n| bus path | batch | series | points | runs | median points/s | min | max |")
-        print("|---|---|---|---|---|---|---|---|")
-        for (batch, series) in [(1000, 100), (100, 100), (1000, 10_000)] {
-            let points = 10_000_000
-            let r = try benchBus(runs: runs, points: points, batch: batch, series: series)
-            print(String(format: "| C collector → publish → embedded bus → on_points → C detector | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |",
-                         batch, series, points, runs, median(r) / 1e6, r.min()! / 1e6, r.max()! / 1e6))
+        print("\n| bus path | points carry | batch | series | points | runs | median points/s | min | max |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for (batch, series, byName) in [(1000, 100, false), (100, 100, false), (1000, 10_000, false), (1000, 100, true)] {
+            let points = byName ? 2_000_000 : 10_000_000
+            let r = try benchBus(runs: runs, points: points, batch: batch, series: series, byName: byName)
+            print(String(format: "| C collector → publish → embedded bus → on_points → C detector | %@ | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |",
+                         byName ? "name + labels" : "series id", batch, series, points, runs,
+                         median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
         }
     }
     if which == "abi-call" || which == "all" {

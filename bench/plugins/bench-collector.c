@@ -1,7 +1,8 @@
 /*
  * Benchmark collector. On its first collect() it publishes `points` points over
  * `series` registered series in batches of `batch`, through host->publish() exactly as
- * a real collector does, then records how long publishing took. With points = 0,
+ * a real collector does. With by_name = 1 the points carry name + labels instead of a
+ * series id (the slow path: the host looks the series up per point). With points = 0,
  * collect() does nothing (to time the bare call across the ABI).
  */
 #include <nazar/plugin.h>
@@ -11,7 +12,8 @@
 
 typedef struct bc {
     const nazar_host_api *api; nazar_host *host;
-    long long points, batch, series;
+    long long points, batch, series, by_name;
+    char (*idx)[32];
     uint64_t *ids;
     int done;
 } bc;
@@ -29,8 +31,11 @@ static int c_create(const nazar_host_api *api, nazar_host *host, const char *jso
     c->points = num(json, "points", 0);
     c->batch = num(json, "batch", 1000);
     c->series = num(json, "series", 100);
+    c->by_name = num(json, "by_name", 0);
     if (c->batch < 1 || c->series < 1) { nazar_error_set(err, "batch and series must be >= 1"); free(c); return NAZAR_ERROR; }
     c->ids = calloc((size_t)c->series, sizeof(uint64_t));
+    c->idx = calloc((size_t)c->series, sizeof *c->idx);
+    for (long long i = 0; i < c->series; i++) snprintf(c->idx[i], sizeof c->idx[i], "%lld", i);
     for (long long i = 0; i < c->series && c->points > 0; i++) {
         char idx[32];
         snprintf(idx, sizeof idx, "%lld", i);
@@ -41,7 +46,7 @@ static int c_create(const nazar_host_api *api, nazar_host *host, const char *jso
     return NAZAR_OK;
 }
 
-static void c_destroy(void *inst) { bc *c = inst; free(c->ids); free(c); }
+static void c_destroy(void *inst) { bc *c = inst; free(c->ids); free(c->idx); free(c); }
 
 static int c_collect(void *inst, int64_t now, nazar_error *err) {
     (void)err;
@@ -49,12 +54,22 @@ static int c_collect(void *inst, int64_t now, nazar_error *err) {
     if (c->points == 0 || c->done) return NAZAR_OK;
     c->done = 1;
     nazar_point *pts = calloc((size_t)c->batch, sizeof(nazar_point));
+    nazar_label *labels = calloc((size_t)c->batch, sizeof(nazar_label));
     long long sent = 0;
     while (sent < c->points) {
         long long n = c->points - sent < c->batch ? c->points - sent : c->batch;
         for (long long i = 0; i < n; i++) {
             pts[i].struct_size = sizeof(nazar_point);
-            pts[i].series = c->ids[(sent + i) % c->series];
+            long long s = (sent + i) % c->series;
+            if (c->by_name) {
+                labels[i].key = "core";
+                labels[i].value = c->idx[s];
+                pts[i].name = "bench.value";
+                pts[i].labels = &labels[i];
+                pts[i].label_count = 1;
+            } else {
+                pts[i].series = c->ids[s];
+            }
             pts[i].timestamp_ns = now + sent + i;
             pts[i].value = (double)(sent + i);
         }
@@ -63,6 +78,7 @@ static int c_collect(void *inst, int64_t now, nazar_error *err) {
         sent += n;
     }
     free(pts);
+    free(labels);
     return NAZAR_OK;
 }
 

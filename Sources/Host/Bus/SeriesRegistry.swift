@@ -41,15 +41,19 @@ public final class SeriesRegistry: @unchecked Sendable {
 
     public let maxSeries: Int
     public let defaultHost: String
+    private let defaultHostC: UnsafeMutablePointer<CChar>
     private let lock = ConditionLock()
     private let chunks: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
     private let chunkCount: Int
     private var nextID: UInt64 = 1
     private var byKey: [String: UInt64] = [:]
+    /// Fast lookup for series published by name: raw-string hash → id (verified on use).
+    private var byRawHash: [UInt64: UInt64] = [:]
 
     public init(maxSeries: Int, defaultHost: String) {
         self.maxSeries = max(1, maxSeries)
         self.defaultHost = defaultHost
+        defaultHostC = strdup(defaultHost) ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
         chunkCount = (self.maxSeries + 1) / Self.chunkSize + 1
         chunks = .allocate(capacity: chunkCount)
         chunks.initialize(repeating: nil, count: chunkCount)
@@ -76,8 +80,82 @@ public final class SeriesRegistry: @unchecked Sendable {
     }
 
     /// Interns a series given as C strings (from publish() or series_register()).
+    ///
+    /// Known series are found without allocating: an order-independent hash of the raw
+    /// strings indexes `byRawHash`, and the candidate is verified string by string against
+    /// the stored entry. Only a new series (or a hash collision) takes the slow path.
     public func intern(name: UnsafePointer<CChar>?, labels: UnsafePointer<nazar_label>?, count: UInt32) throws(Refusal) -> UInt64 {
         guard let name else { throw .invalidName("(null)") }
+        let hash = Self.rawHash(name: name, labels: labels, count: count)
+        if let hash {
+            lock.lock()
+            let candidate = byRawHash[hash]
+            lock.unlock()
+            if let candidate, matches(candidate, name: name, labels: labels, count: count) {
+                return candidate
+            }
+        }
+        let id = try internSlow(name: name, labels: labels, count: count)
+        if let hash {
+            lock.withLock { byRawHash[hash] = id }
+        }
+        return id
+    }
+
+    /// FNV-1a of the name, plus a commutative sum of the labels' hashes, so label order
+    /// does not matter. nil for malformed input (the slow path reports it).
+    static func rawHash(name: UnsafePointer<CChar>, labels: UnsafePointer<nazar_label>?, count: UInt32) -> UInt64? {
+        @inline(__always) func fnv(_ p: UnsafePointer<CChar>, _ seed: UInt64) -> UInt64 {
+            var h = seed
+            var q = p
+            while q.pointee != 0 {
+                h = (h ^ UInt64(UInt8(bitPattern: q.pointee))) &* 0x0000_0100_0000_01b3
+                q += 1
+            }
+            return (h ^ 0xff) &* 0x0000_0100_0000_01b3
+        }
+        var h = fnv(name, 0xcbf2_9ce4_8422_2325)
+        guard count > 0 else { return h }
+        guard let labels, Int(count) <= maxLabels else { return nil }
+        var sum: UInt64 = 0
+        for i in 0..<Int(count) {
+            guard let k = labels[i].key, let v = labels[i].value else { return nil }
+            let lh = fnv(v, fnv(k, 0x8422_2325_cbf2_9ce4))
+            sum &+= lh &* 0x9e37_79b9_7f4a_7c15
+        }
+        h ^= sum
+        return h
+    }
+
+    /// True if `id` is exactly the series `name` + `labels` (+ the implicit host label).
+    private func matches(_ id: UInt64, name: UnsafePointer<CChar>, labels: UnsafePointer<nazar_label>?, count: UInt32) -> Bool {
+        let e = entry(id).pointee
+        guard strcmp(e.name, name) == 0 else { return false }
+        var givenHost = false
+        for i in 0..<Int(count) {
+            guard let labels, let k = labels[i].key, let v = labels[i].value else { return false }
+            if strcmp(k, "host") == 0 { givenHost = true }
+            var found = false
+            for j in 0..<Int(e.labelCount) {
+                if let stored = e.labels, strcmp(stored[j].key, k) == 0 {
+                    found = strcmp(stored[j].value, v) == 0
+                    break
+                }
+            }
+            if !found { return false }
+        }
+        // The stored series may carry the host label the host added; nothing else extra.
+        guard Int(e.labelCount) == Int(count) + (givenHost ? 0 : 1) else { return false }
+        if !givenHost, let stored = e.labels {
+            for j in 0..<Int(e.labelCount) where strcmp(stored[j].key, "host") == 0 {
+                return strcmp(stored[j].value, defaultHostC) == 0
+            }
+            return false
+        }
+        return true
+    }
+
+    private func internSlow(name: UnsafePointer<CChar>, labels: UnsafePointer<nazar_label>?, count: UInt32) throws(Refusal) -> UInt64 {
         var pairs: [(String, String)] = []
         if count > 0 {
             guard Int(count) <= Self.maxLabels else { throw .tooManyLabels(Int(count)) }

@@ -139,6 +139,7 @@ public final class Daemon: @unchecked Sendable {
                 failures[stem] = "config: \(d.description)"
             }
         }
+        var toStart: [(PluginInstanceConfig, PluginDescriptor)] = []
         for cfg in enabled {
             let descriptor: PluginDescriptor
             do {
@@ -161,6 +162,11 @@ public final class Daemon: @unchecked Sendable {
                 running.stop()
                 instances[cfg.name] = nil
             }
+            toStart.append((cfg, descriptor))
+        }
+        // Consumers first, so the first points and alerts already have their subscribers.
+        let order: [PluginKind: Int] = [.notifier: 0, .detector: 1, .collector: 2]
+        for (cfg, descriptor) in toStart.sorted(by: { order[$0.1.kind, default: 3] < order[$1.1.kind, default: 3] }) {
             startInstance(cfg, descriptor)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Host
+import PluginAPI
 
 @Suite struct EmbeddedBusTests {
     func settings(capacity: Int = 1024, overflow: OverflowPolicy = .block, timeout: Duration = .milliseconds(50)) -> BusSettings {
@@ -175,5 +176,34 @@ import Testing
         #expect(resolved?.startsAt == 100)
         #expect(resolved?.summary == "hot")
         #expect(book.resolve(r) == nil)
+    }
+}
+
+@Suite struct SeriesRegistryCStringTests {
+    /// Interns through the C entry point, as publish() does.
+    func intern(_ r: SeriesRegistry, _ name: String, _ labels: [(String, String)]) throws -> UInt64 {
+        var owned: [UnsafeMutablePointer<CChar>] = []
+        defer { owned.forEach { free($0) } }
+        let c = labels.map { (k, v) -> nazar_label in
+            let ck = strdup(k)!, cv = strdup(v)!
+            owned += [ck, cv]
+            return nazar_label(key: ck, value: cv)
+        }
+        return try name.withCString { n in
+            try c.withUnsafeBufferPointer { try r.intern(name: n, labels: $0.baseAddress, count: UInt32($0.count)) }
+        }
+    }
+
+    @Test func theRawLookupFindsTheSameSeriesInAnyLabelOrder() throws {
+        let r = SeriesRegistry(maxSeries: 100, defaultHost: "h1")
+        let a = try intern(r, "net.rx_bytes", [("interface", "eth0"), ("dir", "in")])
+        #expect(try intern(r, "net.rx_bytes", [("dir", "in"), ("interface", "eth0")]) == a)
+        #expect(try intern(r, "net.rx_bytes", [("dir", "in"), ("interface", "eth0")]) == a, "second time from the cache")
+        #expect(try intern(r, "net.rx_bytes", [("host", "h1"), ("dir", "in"), ("interface", "eth0")]) == a)
+        #expect(try intern(r, "net.rx_bytes", [("dir", "in"), ("interface", "eth1")]) != a)
+        #expect(try intern(r, "net.rx_bytes", [("host", "h2"), ("dir", "in"), ("interface", "eth0")]) != a)
+        #expect(try intern(r, "net.rx_bytes", [("dir", "in")]) != a)
+        #expect(try intern(r, "net.tx_bytes", [("dir", "in"), ("interface", "eth0")]) != a)
+        #expect(r.count == 5)
     }
 }
