@@ -109,4 +109,43 @@ import Testing
         let stopping = try journalEntries(["NAZAR_EVENT=instance_stopped", "NAZAR_PLUGIN=example-\(run)"])
         #expect(stopping.count == 1)
     }
+
+    @Test func alertsFromADetectorReachTheJournalThroughNotifierLog() throws {
+        guard journaldAvailable() else { return }
+        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let dir = try makeTemporaryDirectory("journal")
+        mkdir("\(dir)/lib", 0o755)
+        for (source, name) in [("Plugins/examples/collector-example.c", "collector-example"),
+                               ("Tests/HostTests/Fixtures/test-detector.c", "test-detector")] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+            p.arguments = ["-shared", "-fPIC", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include", "-o",
+                           "\(dir)/lib/\(name).so", "\(NazardProcess.repository)/\(source)"]
+            try p.run()
+            p.waitUntilExit()
+        }
+        let config = try writeConfig(in: dir, plugins: [
+            "ramp": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"100ms\"\n",
+            "det-\(run)": """
+                plugin = "\(dir)/lib/test-detector.so"
+                subscribe = ["metrics.itest.example.value"]
+                [config]
+                threshold = 2.0
+                """,
+            "notifier-log": "plugin = \"notifier-log\"\nsubscribe = [\"alerts.#\"]\n",
+        ])
+        let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
+        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match?.contains("3 instances running") == true)
+        let fired = try journalEntries(["NAZAR_EVENT=alert_fired", "NAZAR_SOURCE=det-\(run)"])
+        let entry = try #require(fired.first, "no alert_fired entry from notifier-log")
+        #expect(entry["NAZAR_PLUGIN"] as? String == "notifier-log")
+        #expect(entry["NAZAR_ALERT"] as? String == "value_high")
+        #expect(entry["NAZAR_SEVERITY"] as? String == "critical")
+        #expect(entry["NAZAR_LABEL_METRIC"] as? String == "example.value")
+        #expect(entry["NAZAR_LABEL_HOST"] as? String == "itest")
+        #expect((entry["MESSAGE"] as? String)?.contains("example.value 3.0 > 2.0") == true, "\(entry["MESSAGE"] ?? "")")
+        #expect(entry["PRIORITY"] as? String == "4")
+        #expect(fired.count == 1, "one incident, one alert")
+        #expect(nazard.stop() == 0)
+    }
 }
