@@ -42,14 +42,15 @@ import Testing
         return entries
     }
 
-    func compileFixture(_ define: String?, to output: String) throws {
+    /// Builds a C plugin from the repository with cc against the header alone.
+    func compile(_ source: String, to output: String, define: String? = nil) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
         p.arguments = ["-shared", "-fPIC", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include", "-o", output,
-                       "\(NazardProcess.repository)/Tests/HostTests/Fixtures/refused.c"] + (define.map { ["-D\($0)"] } ?? [])
+                       "\(NazardProcess.repository)/\(source)"] + (define.map { ["-D\($0)"] } ?? [])
         try p.run()
         p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(p.terminationStatus == 0, "cc \(source)")
     }
 
     @Test func refusedPluginsGetOneJournalLineEachAndTheRestRuns() throws {
@@ -57,8 +58,8 @@ import Testing
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let dir = try makeTemporaryDirectory("journal")
         mkdir("\(dir)/lib", 0o755)
-        try compileFixture("CASE_FUTURE_ABI", to: "\(dir)/lib/future-\(run).so")
-        try compileFixture(nil, to: "\(dir)/lib/current-\(run).so")
+        try compile("Tests/HostTests/Fixtures/refused.c", to: "\(dir)/lib/future-\(run).so", define: "CASE_FUTURE_ABI")
+        try compile("Tests/HostTests/Fixtures/refused.c", to: "\(dir)/lib/current-\(run).so")
         let config = try writeConfig(in: dir, plugins: [
             "future-\(run)": "plugin = \"\(dir)/lib/future-\(run).so\"\n",
             "current-\(run)": "plugin = \"\(dir)/lib/current-\(run).so\"\ninterval = \"1s\"\n",
@@ -89,12 +90,7 @@ import Testing
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let dir = try makeTemporaryDirectory("journal")
         mkdir("\(dir)/lib", 0o755)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        p.arguments = ["-shared", "-fPIC", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include", "-o",
-                       "\(dir)/lib/collector-example.so", "\(NazardProcess.repository)/Plugins/examples/collector-example.c"]
-        try p.run()
-        p.waitUntilExit()
+        try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
         let config = try writeConfig(in: dir, plugins: [
             "example-\(run)": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"1s\"\n",
         ])
@@ -115,15 +111,8 @@ import Testing
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let dir = try makeTemporaryDirectory("journal")
         mkdir("\(dir)/lib", 0o755)
-        for (source, name) in [("Plugins/examples/collector-example.c", "collector-example"),
-                               ("Tests/HostTests/Fixtures/test-detector.c", "test-detector")] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-            p.arguments = ["-shared", "-fPIC", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include", "-o",
-                           "\(dir)/lib/\(name).so", "\(NazardProcess.repository)/\(source)"]
-            try p.run()
-            p.waitUntilExit()
-        }
+        try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
+        try compile("Tests/HostTests/Fixtures/test-detector.c", to: "\(dir)/lib/test-detector.so")
         let config = try writeConfig(in: dir, plugins: [
             "ramp": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"100ms\"\n",
             "det-\(run)": """
