@@ -223,9 +223,8 @@ public final class PluginInstance: @unchecked Sendable {
         guard let onPoints = descriptor.raw.on_points, let queue = pointQueue else { return }
         let registry = bus.registry
         let scratch = UnsafeMutablePointer<BusPoint>.allocate(capacity: batchSize)
-        let cPoints = UnsafeMutablePointer<nazar_point>.allocate(capacity: batchSize)
-        defer { scratch.deallocate(); cPoints.deallocate() }
-        let pointSize = UInt32(MemoryLayout<nazar_point>.stride)
+        defer { scratch.deallocate() }
+        let delivery = DeliveryBuffer(capacity: batchSize)
         while true {
             let n = queue.pop(into: scratch, max: batchSize, untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000)
             if isStopRequested { return }
@@ -233,17 +232,10 @@ public final class PluginInstance: @unchecked Sendable {
                 if queue.isClosed { return }
                 continue
             }
-            for i in 0..<n {
-                let p = scratch[i]
-                let e = registry.entry(p.series)
-                cPoints[i] = nazar_point(struct_size: pointSize, label_count: e.pointee.labelCount, series: p.series,
-                                         name: UnsafePointer(e.pointee.name), labels: UnsafePointer(e.pointee.labels),
-                                         timestamp_ns: p.timestamp, value: p.value)
-            }
-            var batch = nazar_point_batch(struct_size: UInt32(MemoryLayout<nazar_point_batch>.size),
-                                          point_size: pointSize, count: UInt64(n), points: cPoints)
             error.reset()
-            let rc = timed { onPoints(instance, &batch, error.pointer) }
+            let rc = delivery.withBatch(scratch, count: n, registry: registry) { batch in
+                timed { onPoints(instance, batch, error.pointer) }
+            }
             context.stats.pointsDelivered.add(UInt64(n), ordering: .relaxed)
             if rc != NAZAR_OK {
                 context.warnLimited("on_points failed: \(error.message(orDefault: "code \(rc)"))", event: "on_points_failed")
