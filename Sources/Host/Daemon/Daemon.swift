@@ -128,6 +128,7 @@ public final class Daemon: @unchecked Sendable {
         for (name, instance) in instances where !enabledNames.contains(name) {
             let why = disabled.contains(name) ? "disabled" : "removed"
             logger.notice("stopping instance (\(why))", metadata: ["nazar_plugin": "\(name)", "nazar_event": "instance_\(why)"])
+            if instance.isQuarantined { quarantineAlert(instance, "", firing: false) }
             instance.stop()
             instances[name] = nil
         }
@@ -154,11 +155,12 @@ public final class Daemon: @unchecked Sendable {
                 continue
             }
             if let running = instances[cfg.name] {
-                if running.config == cfg && running.descriptor.loadID == descriptor.loadID {
+                if running.config == cfg && running.descriptor.loadID == descriptor.loadID && !running.isQuarantined {
                     continue  // untouched: keeps running, keeps its state
                 }
-                logger.notice("restarting instance (config or plugin file changed)",
+                logger.notice("restarting instance (config or plugin file changed, or quarantined)",
                               metadata: ["nazar_plugin": "\(cfg.name)", "nazar_event": "instance_changed"])
+                if running.isQuarantined { quarantineAlert(running, "", firing: false) }
                 running.stop()
                 instances[cfg.name] = nil
             }
@@ -168,6 +170,29 @@ public final class Daemon: @unchecked Sendable {
         let order: [PluginKind: Int] = [.notifier: 0, .detector: 1, .collector: 2]
         for (cfg, descriptor) in toStart.sorted(by: { order[$0.1.kind, default: 3] < order[$1.1.kind, default: 3] }) {
             startInstance(cfg, descriptor)
+        }
+    }
+
+    /// Checks every instance for a plugin call past its deadline and quarantines it, with
+    /// a journal line and an alert (rule `plugin_quarantined`) so notifiers say so.
+    /// Called from the daemon's main loop about once a second.
+    public func superviseInstances() {
+        let current = lifecycleLock.withLock { Array(instances.values) }
+        for instance in current {
+            if let why = instance.quarantineIfHung() {
+                quarantineAlert(instance, why, firing: true)
+            }
+        }
+    }
+
+    private func quarantineAlert(_ instance: PluginInstance, _ why: String, firing: Bool) {
+        let alert = AlertEvent(
+            rule: "plugin_quarantined", severity: .critical, state: firing ? .firing : .resolved,
+            labels: [("host", config.hostname), ("instance", instance.name), ("plugin", instance.descriptor.name)],
+            summary: firing ? "plugin instance \(instance.name) quarantined: \(why)" : "plugin instance \(instance.name) replaced",
+            value: .nan, score: .nan, timestamp: wallClockNanoseconds(), startsAt: 0, source: "nazard")
+        if let event = firing ? alertBook.raise(alert) : alertBook.resolve(alert) {
+            bus.publish(alert: event)
         }
     }
 
@@ -191,6 +216,10 @@ public final class Daemon: @unchecked Sendable {
             failures[cfg.name] = nil
         case let .failed(why):
             failures[cfg.name] = why
+        case let .quarantined(why):
+            instances[cfg.name] = instance
+            failures[cfg.name] = nil
+            quarantineAlert(instance, why, firing: true)
         default:
             break
         }
@@ -259,8 +288,10 @@ public final class Daemon: @unchecked Sendable {
     public var summary: String { lifecycleLock.withLock { summaryLocked() } }
 
     private func summaryLocked() -> String {
-        let running = instances.count
+        let quarantined = instances.values.filter(\.isQuarantined).count
+        let running = instances.count - quarantined
         var s = "\(running) instance\(running == 1 ? "" : "s") running"
+        if quarantined > 0 { s += ", \(quarantined) quarantined" }
         if !failures.isEmpty { s += ", \(failures.count) failed" }
         if !disabled.isEmpty { s += ", \(disabled.count) disabled" }
         s += ", \(bus.registry.count) series"
