@@ -27,6 +27,8 @@ public final class Daemon: @unchecked Sendable {
     /// Instances that could not be loaded or started, with the reason (for status).
     private var failures: [String: String] = [:]
     private var disabled: Set<String> = []
+    private var wrotePID = false
+    private let statusWarningLimiter = RateLimiter(intervalNanoseconds: 600_000_000_000)
 
     /// Prepares the bus from a loaded configuration (or loads nazar.toml itself when
     /// `loaded` is nil). Throws when nazar.toml cannot be used.
@@ -296,6 +298,32 @@ public final class Daemon: @unchecked Sendable {
         if !disabled.isEmpty { s += ", \(disabled.count) disabled" }
         s += ", \(bus.registry.count) series"
         return s
+    }
+
+    /// The status file `nazarctl status` reads, when a runtime directory is configured.
+    public var statusFile: StatusFile? { options.runtimeDirectory.map(StatusFile.init(directory:)) }
+
+    /// Writes the status file (and, the first time, the pid file); failures are logged once.
+    public func writeStatus(phase: String) {
+        guard let file = statusFile else { return }
+        let status = DaemonStatus(
+            pid: getpid(), phase: phase, configPath: options.configPath, summary: summary, updatedAt: wallClockNanoseconds(),
+            instances: instanceStatuses.map {
+                .init(name: $0.name, plugin: $0.plugin, kind: $0.kind, state: $0.state,
+                      pointsPublished: $0.pointsPublished, pointsDelivered: $0.pointsDelivered, dropped: $0.dropped)
+            })
+        do {
+            if !wrotePID {
+                makeStateDirectory(file.directory)
+                try file.writePID(getpid())
+                wrotePID = true
+            }
+            try file.write(status)
+        } catch {
+            if statusWarningLimiter.allow() {
+                logger.warning("cannot write the status file: \(error)", metadata: ["nazar_event": "status_write_failed"])
+            }
+        }
     }
 
     /// Publishes self-metrics for every running instance once.

@@ -21,6 +21,7 @@ public struct DaemonService: Service {
 
     public func run() async throws {
         let summary = daemon.summary
+        daemon.writeStatus(phase: "running")
         notifier.ready(status: summary)
         logger.notice("READY: \(summary)", metadata: ["nazar_event": "ready"])
 
@@ -35,15 +36,19 @@ public struct DaemonService: Service {
 
         notifier.stopping()
         logger.notice("stopping", metadata: ["nazar_event": "stopping"])
+        daemon.writeStatus(phase: "stopping")
         await Blocking.run { daemon.shutdown() }
+        daemon.statusFile?.removeFiles()
     }
 
     private func handleReloads() async {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals {
             notifier.reloading()
+            daemon.writeStatus(phase: "reloading")
             await Blocking.run { daemon.reload() }
             let summary = daemon.summary
+            daemon.writeStatus(phase: "running")
             notifier.ready(status: summary)
         }
     }
@@ -51,9 +56,12 @@ public struct DaemonService: Service {
     /// Once a second: quarantine instances stuck in a plugin call, and record that the
     /// main loop is alive (the watchdog is fed only while it is).
     private func supervise() async {
+        var tick = 0
         while !Task.isCancelled {
             daemon.superviseInstances()
             heartbeat.beat()
+            tick += 1
+            if tick % 5 == 0 { daemon.writeStatus(phase: "running") }
             try? await Task.sleep(for: .seconds(1))
         }
     }

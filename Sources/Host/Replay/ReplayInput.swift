@@ -124,12 +124,3 @@ public enum ReplayInput {
         return (Int64(days) * 86_400 + Int64(h * 3600 + mi * 60 + se)) * 1_000_000_000
     }
 }
-
-extension String {
-    var trimmed: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}
