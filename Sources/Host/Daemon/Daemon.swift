@@ -250,32 +250,20 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Observation
 
-    /// A view of one configured instance for status displays.
-    public struct InstanceStatus: Sendable {
-        public var name: String
-        public var plugin: String
-        public var kind: String
-        public var state: String
-        public var pointsPublished: UInt64
-        public var pointsDelivered: UInt64
-        public var dropped: UInt64
-    }
-
-    public var instanceStatuses: [InstanceStatus] {
+    /// Every configured instance: running ones with their counters, failed, disabled.
+    public var instanceStatuses: [DaemonStatus.Instance] {
         lifecycleLock.withLock {
             var out = instances.values.map { i in
-                InstanceStatus(name: i.name, plugin: i.descriptor.name, kind: "\(i.descriptor.kind)", state: "\(i.state)",
-                               pointsPublished: i.stats.pointsPublished.load(ordering: .relaxed),
-                               pointsDelivered: i.stats.pointsDelivered.load(ordering: .relaxed),
-                               dropped: i.queueCounters?.dropped ?? 0)
+                DaemonStatus.Instance(name: i.name, plugin: i.descriptor.name, kind: "\(i.descriptor.kind)", state: "\(i.state)",
+                                      pointsPublished: i.stats.pointsPublished.load(ordering: .relaxed),
+                                      pointsDelivered: i.stats.pointsDelivered.load(ordering: .relaxed),
+                                      dropped: i.queueCounters?.dropped ?? 0)
             }
             for (name, why) in failures where instances[name] == nil {
-                out.append(InstanceStatus(name: name, plugin: "", kind: "", state: "failed: \(why)",
-                                          pointsPublished: 0, pointsDelivered: 0, dropped: 0))
+                out.append(DaemonStatus.Instance(name: name, plugin: "", kind: "", state: "failed: \(why)"))
             }
             for name in disabled {
-                out.append(InstanceStatus(name: name, plugin: "", kind: "", state: "disabled",
-                                          pointsPublished: 0, pointsDelivered: 0, dropped: 0))
+                out.append(DaemonStatus.Instance(name: name, plugin: "", kind: "", state: "disabled"))
             }
             return out.sorted { $0.name < $1.name }
         }
@@ -308,10 +296,7 @@ public final class Daemon: @unchecked Sendable {
         guard let file = statusFile else { return }
         let status = DaemonStatus(
             pid: getpid(), phase: phase, configPath: options.configPath, summary: summary, updatedAt: wallClockNanoseconds(),
-            instances: instanceStatuses.map {
-                .init(name: $0.name, plugin: $0.plugin, kind: $0.kind, state: $0.state,
-                      pointsPublished: $0.pointsPublished, pointsDelivered: $0.pointsDelivered, dropped: $0.dropped)
-            })
+            instances: instanceStatuses)
         do {
             if !wrotePID {
                 makeStateDirectory(file.directory)
