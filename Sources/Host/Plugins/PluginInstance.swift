@@ -38,10 +38,8 @@ public final class PluginInstance: @unchecked Sendable {
     private var currentState: State = .starting
     private var stopRequested = false
     private var finished = false
-    /// Monotonic ns when the call in flight started, 0 when the worker is not inside the plugin.
-    private let callStartedAt = Atomic<Int64>(0)
-    /// Which call is in flight, for the quarantine message (written by the worker only).
-    private let callInFlight = Mutex<String>("")
+    /// Marks calls in flight and counts them.
+    private let tracker: CallTracker
     // Set by the worker once the plugin started; read by stop() and self-metrics.
     private var pointQueueStorage: PointQueue?
     private var alertQueueStorage: AlertQueue?
@@ -59,6 +57,7 @@ public final class PluginInstance: @unchecked Sendable {
         self.logger = l
         context = InstanceContext(name: config.name, pluginName: descriptor.name, logger: l, bus: bus,
                                   alertBook: alertBook, hostname: hostname, stateDirectory: stateDirectory)
+        tracker = CallTracker(stats: context.stats)
     }
 
     public var state: State { lock.withLock { currentState } }
@@ -92,13 +91,11 @@ public final class PluginInstance: @unchecked Sendable {
     /// `.max`, meaning "whatever is in flight"), quarantine the instance and return a
     /// description of what hung. The worker thread stays inside the plugin; when (if) the
     /// call returns, it exits without calling the plugin again.
-    public func quarantineIfHung(now: Int64 = monotonicNanoseconds()) -> String? {
-        let started = callStartedAt.load(ordering: .acquiring)
-        guard started != 0 else { return nil }
+    public func quarantineIfHung(now: Int64 = coarseMonotonicNanoseconds()) -> String? {
+        guard let (call, started) = tracker.inFlight else { return nil }
         let limit = config.callTimeout.nanoseconds
         guard now == .max || now - started > limit else { return nil }
-        let call = callInFlight.withLock { $0 }
-        let ms = (monotonicNanoseconds() - started) / 1_000_000
+        let ms = (coarseMonotonicNanoseconds() - started) / 1_000_000
         let why = "\(call) has not returned after \(ms) ms (call_timeout \(config.callTimeout))"
         let changed: Bool = lock.withLock {
             if case .quarantined = currentState { return false }
@@ -179,7 +176,7 @@ public final class PluginInstance: @unchecked Sendable {
             finish()
             return
         }
-        let rc = inFlight("create()") {
+        let rc = inFlight(.create) {
             config.configJSON.withCString { json in
                 create(HostAPITable.table, context.handle, json, &instance, error.pointer)
             }
@@ -192,7 +189,7 @@ public final class PluginInstance: @unchecked Sendable {
         }
         if let start = d.start {
             error.reset()
-            let src = inFlight("start()") { start(instance, error.pointer) }
+            let src = inFlight(.start) { start(instance, error.pointer) }
             if isQuarantined { return }
             if src != NAZAR_OK {
                 context.accepting.store(false, ordering: .relaxed)
@@ -228,8 +225,8 @@ public final class PluginInstance: @unchecked Sendable {
             finish()
             return
         }
-        inFlight("stop()") { d.stop?(instance) }
-        inFlight("destroy()") { destroy(instance) }
+        inFlight(.stop) { d.stop?(instance) }
+        inFlight(.destroy) { destroy(instance) }
         logger.info("instance stopped", metadata: ["nazar_event": "instance_stopped"])
         finish()
     }
@@ -243,25 +240,16 @@ public final class PluginInstance: @unchecked Sendable {
         config.subscribe.compactMap { try? BindingPattern($0) }
     }
 
-    /// Marks a call into the plugin as in flight (for the hang supervisor) while `body` runs.
+    /// A lifecycle call (create, start, stop, destroy): in flight for the supervisor, not counted.
     @inline(__always)
-    private func inFlight<R>(_ call: StaticString, _ body: () -> R) -> R {
-        callInFlight.withLock { $0 = "\(call)" }
-        callStartedAt.store(monotonicNanoseconds(), ordering: .releasing)
-        defer { callStartedAt.store(0, ordering: .releasing) }
-        return body()
+    private func inFlight<R>(_ call: PluginCall, _ body: () -> R) -> R {
+        tracker.run(call, count: false, body)
     }
 
+    /// A work call (collect, on_points, notify): in flight, counted, sampled for latency.
     @inline(__always)
-    private func timed(_ call: StaticString, _ body: () -> Int32) -> Int32 {
-        let t0 = monotonicNanoseconds()
-        callInFlight.withLock { $0 = "\(call)" }
-        callStartedAt.store(t0, ordering: .releasing)
-        let rc = body()
-        callStartedAt.store(0, ordering: .releasing)
-        let dt = monotonicNanoseconds() - t0
-        context.stats.recordCall(nanoseconds: UInt64(max(0, dt)), failed: rc != NAZAR_OK)
-        return rc
+    private func timed(_ call: PluginCall, _ body: () -> Int32) -> Int32 {
+        tracker.run(call, failed: { $0 != NAZAR_OK }, body)
     }
 
     private func runCollector(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
@@ -278,7 +266,7 @@ public final class PluginInstance: @unchecked Sendable {
             if stop { return }
             error.reset()
             let now = wallClockNanoseconds()
-            let rc = timed("collect()") { collect(instance, now, error.pointer) }
+            let rc = timed(.collect) { collect(instance, now, error.pointer) }
             if rc != NAZAR_OK {
                 context.warnLimited("collect failed: \(error.message(orDefault: "code \(rc)"))", event: "collect_failed")
             }
@@ -308,7 +296,7 @@ public final class PluginInstance: @unchecked Sendable {
             }
             error.reset()
             let rc = delivery.withBatch(scratch, count: n, registry: registry) { batch in
-                timed("on_points()") { onPoints(instance, batch, error.pointer) }
+                timed(.onPoints) { onPoints(instance, batch, error.pointer) }
             }
             context.stats.pointsDelivered.add(UInt64(n), ordering: .relaxed)
             if rc != NAZAR_OK {
@@ -325,7 +313,7 @@ public final class PluginInstance: @unchecked Sendable {
             while !isStopRequested {
                 attempt += 1
                 error.reset()
-                let rc = alert.withCAlert { c in timed("notify()") { notify(instance, c, error.pointer) } }
+                let rc = alert.withCAlert { c in timed(.notify) { notify(instance, c, error.pointer) } }
                 if rc == NAZAR_OK {
                     context.stats.alertsDelivered.add(1, ordering: .relaxed)
                     break
