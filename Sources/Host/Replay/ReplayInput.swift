@@ -32,7 +32,8 @@ public enum ReplayInput {
     static let oddsEpoch: Int64 = 1_577_836_800 * 1_000_000_000
 
     public static func read(text: String, format: ReplayFormat, step: Int64) throws(Failure) -> (header: [String], rows: [ReplayRow]) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // "\r\n" is one Character in Swift, so split on every kind of line end, not on "\n".
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard let first = lines.first else { throw Failure(description: "the file is empty") }
         let header = first.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmed }

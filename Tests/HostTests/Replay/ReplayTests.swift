@@ -36,6 +36,15 @@ import Testing
         #expect(rows[3].timestamp - rows[0].timestamp == 30_000_000_000)
     }
 
+    @Test func readsCRLFAndCRLineEnds() throws {
+        for text in ["timestamp,value\r\n2014-04-01 00:00:00,1\r\n2014-04-01 00:05:00,2\r\n",
+                     "timestamp,value\r2014-04-01 00:00:00,1\r2014-04-01 00:05:00,2\r"] {
+            let (_, rows) = try ReplayInput.read(text: text, format: .nab, step: 0)
+            #expect(rows.map(\.values) == [[1], [2]])
+            #expect(rows.map(\.line) == [2, 3])
+        }
+    }
+
     @Test func refusesAnEmptyOrShapelessFile() {
         #expect(throws: ReplayInput.Failure.self) { try ReplayInput.read(text: "", format: .nab, step: 0) }
         #expect(throws: ReplayInput.Failure.self) { try ReplayInput.read(text: "a,b,c\n", format: .nab, step: 0) }
