@@ -9,6 +9,17 @@ func plugin(_ product: String, target: String, dependencies: [Target.Dependency]
              exclude: exclude)]
 }
 
+// Each detector plugin exports the one C entry symbol, so their unit tests live in one
+// test target per plugin (one binary cannot link both); the fake host table they share
+// is a small support target.
+let detectorTests: [Target] = [
+    .target(name: "DetectorTestSupport", dependencies: ["PluginKit"], path: "Tests/DetectorTests/Support"),
+    .testTarget(name: "DetectorThresholdTests", dependencies: ["DetectorThreshold", "DetectorTestSupport"],
+                path: "Tests/DetectorTests/Threshold"),
+    .testTarget(name: "DetectorEWMATests", dependencies: ["DetectorEWMA", "DetectorTestSupport"],
+                path: "Tests/DetectorTests/EWMA"),
+]
+
 let package = Package(
     name: "nazar",
     platforms: [.macOS(.v15)],
@@ -18,6 +29,8 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "collector-system", type: .dynamic, targets: ["CollectorSystem"]),
         .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
+        .library(name: "detector-threshold", type: .dynamic, targets: ["DetectorThreshold"]),
+        .library(name: "detector-ewma", type: .dynamic, targets: ["DetectorEWMA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -61,4 +74,7 @@ let package = Package(
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")
+        + plugin("detector-threshold", target: "DetectorThreshold", exclude: ["README.md"])
+        + plugin("detector-ewma", target: "DetectorEWMA", exclude: ["README.md"])
+        + detectorTests
 )
