@@ -51,8 +51,8 @@ struct EWMASeriesState: Sendable {
 /// series silent for `reset_after` is resolved and forgotten by a periodic sweep, and
 /// starts afresh if it comes back; a constant series has s = 0, so any change from it
 /// scores as infinitely unlikely (set `min_stddev` to tolerate small changes).
-struct EWMADetector: Detector {
-    static let info = PluginInfo(name: "detector-ewma", version: "0.1.0",
+public struct EWMADetector: Detector {
+    public static let info = PluginInfo(name: "detector-ewma", version: "0.1.0",
                                  description: "EWMA z-score anomaly detector with alarm discipline and anomaly.score")
 
     let host: PluginHost
@@ -69,7 +69,7 @@ struct EWMADetector: Detector {
 
     static let keys: Set<String> = ["rules", "publish_score"]
 
-    init(config: PluginConfig, host: PluginHost) throws(PluginError) {
+    public init(config: PluginConfig, host: PluginHost) throws(PluginError) {
         try config.rejectUnknownKeys(allowed: Self.keys)
         rules = try RuleHeader.rules(in: config, { table throws(PluginError) in try EWMARule(table: table) },
                                      name: { $0.header.name })
@@ -80,7 +80,7 @@ struct EWMADetector: Detector {
         self.host = host
     }
 
-    mutating func onPoints(_ batch: PointBatch) throws(PluginError) {
+    public mutating func onPoints(_ batch: PointBatch) throws(PluginError) {
         for i in batch.indices {
             let point = batch[i]
             var range = slots.lookup(point.series)
@@ -129,11 +129,9 @@ struct EWMADetector: Detector {
             fire(state: s, value: x, z: z, score: score, mean: meanBefore,
                  stddev: max(varianceBefore.squareRoot(), floor), at: t)
         case .resolve:
-            let sd = states[s].model.stddev(floor: floor)
             resolve(state: s, value: x, at: t,
-                    summary: "back within \(ValueText.format(p.alarm.clearK))σ of EWMA "
-                        + "\(ValueText.format(states[s].model.mean))±\(ValueText.format(sd)) "
-                        + "for \(ValueText.format(Duration.nanoseconds(p.alarm.rearmNanoseconds)))")
+                    summary: "\(ValueText.format(x)) back within \(ValueText.format(p.alarm.clearK))σ of EWMA "
+                        + "\(ValueText.format(meanBefore))±\(ValueText.format(max(varianceBefore.squareRoot(), floor)))")
         }
     }
 
@@ -200,6 +198,3 @@ struct EWMADetector: Detector {
                                timestampNanoseconds: t))
     }
 }
-
-@_cdecl("nazar_plugin_entry")
-public func nazarPluginEntry() -> UnsafeRawPointer { PluginExport.detector(EWMADetector.self) }

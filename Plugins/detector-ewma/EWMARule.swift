@@ -8,11 +8,11 @@ import PluginKit
 ///     severity = "warning"          # info | warning | critical
 ///     alpha = 0.05                  # EWMA weight of the newest point, (0, 1)
 ///     k = 4.0                       # alert when |z| > k (in standard deviations)
-///     clear_k = 2.0                 # an open incident continues while |z| > clear_k
+///     clear_k = 2.0                 # an open incident resolves at the first |z| <= clear_k
 ///     sides = "both"                # both | upper | lower
 ///     warmup = 60                   # points learned before any score or alert
 ///     consecutive = 1               # points in a row beyond k before firing
-///     rearm = "30m"                 # quiet time (|z| <= clear_k) that ends an incident
+///     rearm = "24h"                 # after firing, no new alert for this long (same incident)
 ///     clip = 4.0                    # robust update: deviations clamped to ±clip·s (0 = off)
 ///     min_stddev = 0.0              # floor under s (units of the metric)
 ///     reset_after = "1h"            # a gap longer than this restarts learning (0 = never)

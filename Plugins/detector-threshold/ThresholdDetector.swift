@@ -11,8 +11,8 @@ import PluginKit
 /// `reset_after` forgets the series (a pending `for` restarts, a rate has no previous
 /// point, an open alert is resolved as "no data"); a series silent for `reset_after` is
 /// resolved by a periodic sweep.
-struct ThresholdDetector: Detector {
-    static let info = PluginInfo(name: "detector-threshold", version: "0.1.0",
+public struct ThresholdDetector: Detector {
+    public static let info = PluginInfo(name: "detector-threshold", version: "0.1.0",
                                  description: "Static thresholds and rate-of-change rules with for, hysteresis and fire-at-load")
 
     let host: PluginHost
@@ -28,7 +28,7 @@ struct ThresholdDetector: Detector {
 
     static let keys: Set<String> = ["rules", "publish_score"]
 
-    init(config: PluginConfig, host: PluginHost) throws(PluginError) {
+    public init(config: PluginConfig, host: PluginHost) throws(PluginError) {
         try config.rejectUnknownKeys(allowed: Self.keys)
         rules = try RuleHeader.rules(in: config, { table throws(PluginError) in try ThresholdRule(table: table) },
                                      name: { $0.header.name })
@@ -39,7 +39,7 @@ struct ThresholdDetector: Detector {
         self.host = host
     }
 
-    mutating func onPoints(_ batch: PointBatch) throws(PluginError) {
+    public mutating func onPoints(_ batch: PointBatch) throws(PluginError) {
         for i in batch.indices {
             let point = batch[i]
             var range = slots.lookup(point.series)
@@ -164,6 +164,3 @@ struct ThresholdDetector: Detector {
                                timestampNanoseconds: t))
     }
 }
-
-@_cdecl("nazar_plugin_entry")
-public func nazarPluginEntry() -> UnsafeRawPointer { PluginExport.detector(ThresholdDetector.self) }
