@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
         // Unit tests link the detectors' code; C-level tests dlopen the built plugins.
-        .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "PluginKit", "PluginAPI"]),
+        .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "PluginKit", "PluginAPI", "Host"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
     ]

@@ -37,6 +37,13 @@ struct AlarmDiscipline: Sendable {
         return .fire
     }
 
+    /// End an open incident without an all-clear from the data (the series went
+    /// silent); the re-arm timer keeps running, so its return is not a new alert at once.
+    mutating func endIncident() {
+        firing = false
+        run = 0
+    }
+
     /// Forget the incident and the re-arm timer (the series went away or its model restarted).
     mutating func reset() { self = AlarmDiscipline() }
 }

@@ -8,6 +8,7 @@ struct EWMAParameters: Sendable {
     var minStddev: Double
     var warmup: Int
     var sides: Sidedness
+    var staleAfterNanoseconds: Int64
     var resetAfterNanoseconds: Int64
     var alarm: AlarmDiscipline.Parameters
 
@@ -17,6 +18,7 @@ struct EWMAParameters: Sendable {
         minStddev = rule.minStddev
         warmup = rule.warmup
         sides = rule.sides
+        staleAfterNanoseconds = rule.staleAfterNanoseconds
         resetAfterNanoseconds = rule.resetAfterNanoseconds
         alarm = rule.alarm
     }
@@ -46,10 +48,10 @@ struct EWMASeriesState: Sendable {
 /// makes an incident one alert; every scored point also yields `anomaly.score` in [0, 1].
 ///
 /// Bad input, deliberately: NaN/±Inf are ignored (not learned, not scored; logged once
-/// per series); a point not newer than the series' last one is ignored the same way; a
-/// gap longer than `reset_after` restarts learning (and resolves an open incident); a
-/// series silent for `reset_after` is resolved and forgotten by a periodic sweep, and
-/// starts afresh if it comes back; a constant series has s = 0, so any change from it
+/// per series); a point not newer than the series' last one is ignored the same way; an
+/// open incident of a series silent for `stale_after` is resolved ("no data for …", by a
+/// periodic sweep, or at its next point); a gap longer than `reset_after` also restarts
+/// learning, since the old level may no longer mean anything; a constant series has s = 0, so any change from it
 /// scores as infinitely unlikely (set `min_stddev` to tolerate small changes).
 public struct EWMADetector: Detector {
     public static let info = PluginInfo(name: "detector-ewma", version: "0.1.0",
@@ -75,8 +77,8 @@ public struct EWMADetector: Detector {
                                      name: { $0.header.name })
         parameters = ContiguousArray(rules.map(EWMAParameters.init))
         publishScore = try config.bool("publish_score", default: true)
-        let resetAfter = rules.map(\.resetAfterNanoseconds).filter { $0 > 0 }.min() ?? 0
-        sweep = StalenessSweep(interval: resetAfter / 4)
+        let staleAfter = rules.map(\.staleAfterNanoseconds).filter { $0 > 0 }.min() ?? 0
+        sweep = StalenessSweep(interval: staleAfter / 4)
         self.host = host
     }
 
@@ -103,8 +105,11 @@ public struct EWMADetector: Detector {
         let last = states[s].lastTimestamp
         if last != Int64.min {
             guard t > last else { return ignore(state: s, value: x, at: t) }
-            if p.resetAfterNanoseconds > 0, t &- last > p.resetAfterNanoseconds {
-                restart(state: s, at: t, reason: "no data for \(ValueText.format(Duration.nanoseconds(t &- last)))")
+            let gap = t &- last
+            if p.resetAfterNanoseconds > 0, gap > p.resetAfterNanoseconds {
+                restart(state: s, at: t, reason: "no data for \(ValueText.format(Duration.nanoseconds(gap)))")
+            } else if p.staleAfterNanoseconds > 0, gap > p.staleAfterNanoseconds, states[s].alarm.firing {
+                endIncident(state: s, at: t, silentFor: gap)
             }
         }
         states[s].lastTimestamp = t
@@ -170,14 +175,20 @@ public struct EWMADetector: Detector {
         states[s].lastTimestamp = Int64.min
     }
 
-    /// Series that stopped reporting: resolve their incidents, forget their statistics.
+    /// Resolves the open incident of a series that went silent; its statistics stay
+    /// (a gap beyond `reset_after` discards them at the next point).
+    mutating func endIncident(state s: Int, at t: Int64, silentFor gap: Int64) {
+        resolve(state: s, value: .nan, at: t, summary: "no data for \(ValueText.format(Duration.nanoseconds(gap)))")
+        states[s].alarm.endIncident()
+    }
+
+    /// Series that stopped reporting while an incident was open: resolve it.
     mutating func resolveSilentSeries() {
-        for s in states.indices {
+        for s in states.indices where states[s].alarm.firing {
             let last = states[s].lastTimestamp
-            let limit = parameters[Int(states[s].rule)].resetAfterNanoseconds
+            let limit = parameters[Int(states[s].rule)].staleAfterNanoseconds
             guard last != Int64.min, limit > 0, newestTimestamp &- last > limit else { continue }
-            restart(state: s, at: newestTimestamp,
-                    reason: "no data for \(ValueText.format(Duration.nanoseconds(newestTimestamp &- last)))")
+            endIncident(state: s, at: newestTimestamp, silentFor: newestTimestamp &- last)
         }
     }
 

@@ -10,6 +10,11 @@
 /// ±clip·s once warm, so a single spike cannot inflate the variance and hide the next
 /// incident, while a level shift still moves the mean and widens the variance within a
 /// few points (each clipped step grows v by (1 − α)(1 + α·clip²)).
+///
+/// Until 1/α values have been seen the weight is 1/(n+1) instead of α, which makes m and
+/// v the exact running mean and (population) variance of the values so far: a plain
+/// EWMA started at v = 0 underestimates the variance for about 1/α points and would
+/// raise false alarms right after a short warm-up when α is small.
 struct EWMAModel: Sendable {
     /// Finite values folded in since the last reset.
     var count: Int = 0
@@ -33,6 +38,7 @@ struct EWMAModel: Sendable {
         }
         let d = x - mean
         let s = stddev(floor: floor)
+        let weight = max(alpha, 1 / Double(count + 1))
         let z: Double
         if s > 0 {
             z = d / s
@@ -44,8 +50,8 @@ struct EWMAModel: Sendable {
             let limit = clip * s
             step = min(max(d, -limit), limit)
         }
-        mean += alpha * step
-        variance = (1 - alpha) * (variance + alpha * step * step)
+        mean += weight * step
+        variance = (1 - weight) * (variance + weight * step * step)
         count += 1
         return z
     }

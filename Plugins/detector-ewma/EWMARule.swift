@@ -15,7 +15,8 @@ import PluginKit
 ///     rearm = "24h"                 # after firing, no new alert for this long (same incident)
 ///     clip = 4.0                    # robust update: deviations clamped to ±clip·s (0 = off)
 ///     min_stddev = 0.0              # floor under s (units of the metric)
-///     reset_after = "1h"            # a gap longer than this restarts learning (0 = never)
+///     stale_after = "1h"            # an open incident of a series silent this long resolves (0 = never)
+///     reset_after = "1d"            # a gap longer than this restarts learning (0 = never)
 struct EWMARule: Sendable {
     let header: RuleHeader
     let alpha: Double
@@ -23,11 +24,13 @@ struct EWMARule: Sendable {
     let warmup: Int
     let clip: Double
     let minStddev: Double
+    let staleAfterNanoseconds: Int64
     let resetAfterNanoseconds: Int64
     let alarm: AlarmDiscipline.Parameters
 
     static let keys: Set<String> = RuleHeader.keys.union([
-        "alpha", "k", "clear_k", "sides", "warmup", "consecutive", "rearm", "clip", "min_stddev", "reset_after",
+        "alpha", "k", "clear_k", "sides", "warmup", "consecutive", "rearm", "clip", "min_stddev", "stale_after",
+        "reset_after",
     ])
 
     /// Shipped defaults, chosen on NAB v1.1 (see BENCHMARKS.md).
@@ -39,7 +42,8 @@ struct EWMARule: Sendable {
         static let consecutive = 1
         static let rearm = Duration.seconds(30 * 60)
         static let clip = 4.0
-        static let resetAfter = Duration.seconds(3600)
+        static let staleAfter = Duration.seconds(3600)
+        static let resetAfter = Duration.seconds(86400)
     }
 
     init(table: PluginConfig) throws(PluginError) {
@@ -66,6 +70,7 @@ struct EWMARule: Sendable {
         guard clip == 0 || clip >= 1 else { throw .config(key: table.qualified("clip"), "\(clip) must be 0 (off) or at least 1") }
         minStddev = try table.double("min_stddev", default: 0)
         guard minStddev >= 0 else { throw .config(key: table.qualified("min_stddev"), "\(minStddev) must not be negative") }
+        staleAfterNanoseconds = try table.nanoseconds("stale_after", default: Default.staleAfter)
         resetAfterNanoseconds = try table.nanoseconds("reset_after", default: Default.resetAfter)
         alarm = .init(k: k, clearK: clearK, consecutive: Int32(consecutive), rearmNanoseconds: rearm)
     }

@@ -2,7 +2,7 @@
 /// label matchers, read from a rule table:
 ///
 ///     metric = "disk.used_percent"
-///     labels = { mount = "/", device = "sd*" }
+///     labels = { mount = "/", device = "sd*", core = "" }   # "" = label absent
 ///
 /// The bus subscription decides what reaches the detector at all; the selector picks,
 /// among those, the series this rule watches. Evaluated once per new series.
@@ -35,13 +35,14 @@ public struct SeriesSelector: Sendable {
         self.init(metric: metric, labels: matchers)
     }
 
-    /// True when `name` matches the metric pattern and every label matcher finds its
-    /// label (a matcher on a label the series lacks does not match).
+    /// True when `name` matches the metric pattern and every label matcher matches its
+    /// label. A matcher on a label the series lacks matches only the empty pattern, so
+    /// `labels = { core = "" }` selects the machine-wide series, not the per-core ones.
     public func matches(name: String, labels seriesLabels: [(String, String)]) -> Bool {
         guard metric.matches(name) else { return false }
         for matcher in labels {
-            guard let value = seriesLabels.first(where: { $0.0 == matcher.key })?.1,
-                  matcher.pattern.matches(value) else { return false }
+            let value = seriesLabels.first(where: { $0.0 == matcher.key })?.1 ?? ""
+            guard matcher.pattern.matches(value) else { return false }
         }
         return true
     }

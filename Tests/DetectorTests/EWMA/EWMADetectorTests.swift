@@ -164,7 +164,7 @@ struct EWMADetectorTests {
 
     @Test("a series that stops reporting is resolved by the sweep and starts afresh when it returns")
     func disappearingSeries() throws {
-        let d = try detector(#", "reset_after": "5m""#)
+        let d = try detector(#", "reset_after": "5m", "stale_after": "5m""#)
         defer { d.destroy() }
         // Series 1 (cpu=0) fires; then only series 2 (cpu=1) keeps reporting for 20 minutes.
         let a = [("host", "web1"), ("cpu", "0")], b = [("host", "web1"), ("cpu", "1")]
@@ -179,6 +179,21 @@ struct EWMADetectorTests {
         d.sendSeries([500, 500], start: Self.t0 + 200 * Self.step, step: Self.step, series: 1, labels: a)
         #expect(d.host.published.suffix(2).allSatisfy { $0.value == 0 && $0.labels["cpu"] == "0" })
         #expect(d.host.fired.count == 1)
+    }
+
+    @Test("silence beyond stale_after resolves the incident but keeps the statistics and the re-arm timer")
+    func staleButNotReset() throws {
+        let d = try detector(#", "stale_after": "5m", "rearm": "1h""#)
+        defer { d.destroy() }
+        d.sendSeries(Self.quiet(40) + [80], start: Self.t0, step: Self.step)
+        // Back after 10 minutes with an ordinary value, then a relapse within the hour.
+        let later = Self.t0 + 40 * Self.step + 600_000_000_000
+        d.sendSeries([50.5, 90], start: later, step: Self.step)
+        #expect(d.host.resolved.map(\.summary) == ["cpu.total no data for 10m"])
+        #expect(d.host.fired.count == 1)
+        let scores = d.host.published.suffix(2).map(\.value)
+        #expect(scores[0] > 0 && scores[0] < 0.5)  // judged against the kept statistics
+        #expect(scores[1] > 0.9)
     }
 
     @Test("rules pick series by metric glob and label matchers; each matching rule keeps its own state")

@@ -17,6 +17,13 @@ struct EWMAMathTests {
         #expect(m.mean == 9.5 && m.variance == 2.75 && m.count == 3)
     }
 
+    @Test("until 1/alpha points the weight is 1/(n+1): exact running mean and population variance")
+    func startsAsRunningMoments() {
+        var m = EWMAModel()
+        for x in [1.0, 2, 3, 4, 5] { _ = m.observe(x, alpha: 0.01, clip: 4, floor: 0, warm: false) }
+        #expect(abs(m.mean - 3) < 1e-12 && abs(m.variance - 2) < 1e-12)
+    }
+
     @Test("a robust (clipped) update limits how far one spike moves the statistics")
     func clippedUpdate() {
         var m = EWMAModel(count: 10, mean: 11, variance: 1)
