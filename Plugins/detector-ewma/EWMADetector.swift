@@ -5,6 +5,9 @@ import PluginKit
 struct EWMAParameters: Sendable {
     var alpha: Double
     var clip: Double
+    var smoothing: Double
+    /// √(λ/(2−λ)): the smoothed statistic's spread relative to the points'.
+    var smoothingScale: Double
     var minStddev: Double
     var warmup: Int
     var sides: Sidedness
@@ -15,6 +18,8 @@ struct EWMAParameters: Sendable {
     init(_ rule: EWMARule) {
         alpha = rule.alpha
         clip = rule.clip
+        smoothing = rule.smoothing
+        smoothingScale = (rule.smoothing / (2 - rule.smoothing)).squareRoot()
         minStddev = rule.minStddev
         warmup = rule.warmup
         sides = rule.sides
@@ -119,7 +124,8 @@ public struct EWMADetector: Detector {
         let varianceBefore = states[s].model.variance
         let floor = max(p.minStddev, abs(meanBefore) * 1e-9)
         let warm = states[s].model.count >= p.warmup
-        let z = states[s].model.observe(x, alpha: p.alpha, clip: p.clip, floor: floor, warm: warm)
+        let z = states[s].model.observe(x, alpha: p.alpha, clip: p.clip, floor: floor, warm: warm,
+                                        smoothing: p.smoothing, smoothingScale: p.smoothingScale, sides: p.sides)
         let scoreSeries = states[s].scoreSeries
         guard warm else {
             if scoreSeries != 0 { scores.append(series: scoreSeries, value: 0, timestampNanoseconds: t) }

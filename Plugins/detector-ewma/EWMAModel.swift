@@ -20,6 +20,11 @@ struct EWMAModel: Sendable {
     var count: Int = 0
     var mean: Double = 0
     var variance: Double = 0
+    /// The EWMA control chart's statistic (Roberts 1959): a fast EWMA of the values with
+    /// weight λ = `smoothing`. Noise averages out in it, so a small sustained shift that
+    /// no single point shows stands out against the slow mean; its spread is
+    /// s·√(λ/(2−λ)).
+    var smoothed: Double = 0
 
     /// The standard deviation the z-score uses: never below `floor`, so a constant
     /// series (variance 0) does not turn float noise into infinite z.
@@ -28,22 +33,27 @@ struct EWMAModel: Sendable {
 
     /// Scores `x` against the current statistics, then updates them. Returns z
     /// (±infinity when s is 0 and x differs from the mean; 0 for the very first value).
+    /// With `smoothing` λ < 1 it returns, of the point's z and the smoothed statistic's
+    /// z_λ = (f − m)/(s·`smoothingScale`), the one further from 0 in the direction
+    /// `sides` watches: spikes and small sustained shifts both count.
     @inline(__always)
-    mutating func observe(_ x: Double, alpha: Double, clip: Double, floor: Double, warm: Bool) -> Double {
+    mutating func observe(_ x: Double, alpha: Double, clip: Double, floor: Double, warm: Bool,
+                          smoothing: Double = 1, smoothingScale: Double = 1, sides: Sidedness = .both) -> Double {
         if count == 0 {
             count = 1
             mean = x
             variance = 0
+            smoothed = x
             return 0
         }
         let d = x - mean
         let s = stddev(floor: floor)
         let weight = max(alpha, 1 / Double(count + 1))
-        let z: Double
-        if s > 0 {
-            z = d / s
-        } else {
-            z = d == 0 ? 0 : (d > 0 ? .infinity : -.infinity)
+        var z = Self.ratio(d, s)
+        if smoothing < 1 {
+            smoothed += smoothing * (x - smoothed)
+            let zSmoothed = Self.ratio(smoothed - mean, s * smoothingScale)
+            if sides.directed(zSmoothed) > sides.directed(z) { z = zSmoothed }
         }
         var step = d
         if clip > 0, warm, s > 0 {
@@ -57,6 +67,13 @@ struct EWMAModel: Sendable {
     }
 
     mutating func reset() { self = EWMAModel() }
+
+    /// d / s, with a zero spread meaning "any difference is infinitely unlikely".
+    @inline(__always)
+    static func ratio(_ d: Double, _ s: Double) -> Double {
+        if s > 0 { return d / s }
+        return d == 0 ? 0 : (d > 0 ? .infinity : -.infinity)
+    }
 }
 
 /// Which deviations count.

@@ -6,14 +6,15 @@ import PluginKit
 ///     metric = "net.rx_bytes"       # required; exact or glob
 ///     labels = { iface = "eth*" }   # optional label matchers
 ///     severity = "warning"          # info | warning | critical
-///     alpha = 0.05                  # EWMA weight of the newest point, (0, 1)
-///     k = 4.0                       # alert when |z| > k (in standard deviations)
+///     alpha = 0.002                 # EWMA weight of the newest point, (0, 1)
+///     k = 7.0                       # alert when |z| > k (in standard deviations)
 ///     clear_k = 2.0                 # an open incident resolves at the first |z| <= clear_k
 ///     sides = "both"                # both | upper | lower
-///     warmup = 60                   # points learned before any score or alert
+///     warmup = 100                  # points learned before any score or alert
 ///     consecutive = 1               # points in a row beyond k before firing
-///     rearm = "24h"                 # after firing, no new alert for this long (same incident)
-///     clip = 4.0                    # robust update: deviations clamped to ±clip·s (0 = off)
+///     rearm = "18h"                 # after firing, no new alert for this long (same incident)
+///     smoothing = 0.1               # λ of the EWMA control chart statistic (1 = points only)
+///     clip = 0                      # robust update: deviations clamped to ±clip·s (0 = off)
 ///     min_stddev = 0.0              # floor under s (units of the metric)
 ///     stale_after = "1h"            # an open incident of a series silent this long resolves (0 = never)
 ///     reset_after = "1d"            # a gap longer than this restarts learning (0 = never)
@@ -23,25 +24,27 @@ struct EWMARule: Sendable {
     let sides: Sidedness
     let warmup: Int
     let clip: Double
+    let smoothing: Double
     let minStddev: Double
     let staleAfterNanoseconds: Int64
     let resetAfterNanoseconds: Int64
     let alarm: AlarmDiscipline.Parameters
 
     static let keys: Set<String> = RuleHeader.keys.union([
-        "alpha", "k", "clear_k", "sides", "warmup", "consecutive", "rearm", "clip", "min_stddev", "stale_after",
+        "alpha", "k", "clear_k", "sides", "warmup", "consecutive", "rearm", "clip", "smoothing", "min_stddev", "stale_after",
         "reset_after",
     ])
 
     /// Shipped defaults, chosen on NAB v1.1 (see BENCHMARKS.md).
     enum Default {
-        static let alpha = 0.05
-        static let k = 4.0
+        static let alpha = 0.002
+        static let k = 7.0
         static let clearK = 2.0
-        static let warmup = 60
+        static let warmup = 100
         static let consecutive = 1
-        static let rearm = Duration.seconds(30 * 60)
-        static let clip = 4.0
+        static let rearm = Duration.seconds(18 * 3600)
+        static let clip = 0.0
+        static let smoothing = 0.1
         static let staleAfter = Duration.seconds(3600)
         static let resetAfter = Duration.seconds(86400)
     }
@@ -66,6 +69,10 @@ struct EWMARule: Sendable {
         warmup = try table.int("warmup", default: Default.warmup, range: 2...10_000_000)
         let consecutive = try table.int("consecutive", default: Default.consecutive, range: 1...1_000_000)
         let rearm = try table.nanoseconds("rearm", default: Default.rearm)
+        smoothing = try table.double("smoothing", default: Default.smoothing)
+        guard smoothing > 0, smoothing <= 1 else {
+            throw .config(key: table.qualified("smoothing"), "\(smoothing) must be above 0 and at most 1 (1 = off)")
+        }
         clip = try table.double("clip", default: Default.clip)
         guard clip == 0 || clip >= 1 else { throw .config(key: table.qualified("clip"), "\(clip) must be 0 (off) or at least 1") }
         minStddev = try table.double("min_stddev", default: 0)

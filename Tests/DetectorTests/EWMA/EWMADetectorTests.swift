@@ -12,10 +12,11 @@ struct EWMADetectorTests {
         (0..<n).map { 50 + [1.0, -1, 0.5, -0.5, 1.5, -1.5, 0, 0.8][($0 + offset) % 8] }
     }
 
+    /// A point-only detector (smoothing 1) unless `rule` says otherwise; later keys win.
     func detector(_ rule: String = "", publish: Bool = true) throws -> DetectorInstance {
         try DetectorInstance(PluginLibrary.ewma, config: """
             {"publish_score": \(publish), "rules": [{"name": "cpu_unusual", "metric": "cpu.total", "severity": "critical",
-             "warmup": 20, "k": 4, "clear_k": 2, "rearm": "10m"\(rule)}]}
+             "warmup": 20, "k": 4, "clear_k": 2, "rearm": "10m", "alpha": 0.05, "clip": 4, "smoothing": 1\(rule)}]}
             """)
     }
 
@@ -63,6 +64,23 @@ struct EWMADetectorTests {
         defer { d.destroy() }
         d.sendSeries(Self.quiet(40) + [80], start: Self.t0, step: Self.step)
         #expect(d.host.published.isEmpty && d.host.fired.count == 1)
+    }
+
+    @Test("smoothing catches a small sustained shift that no single point shows")
+    func smoothedShift() throws {
+        // Alternating ±1 noise around 50 (s = 1), then a lasting shift of +2 (2σ < k = 4).
+        let noise = (0..<200).map { 50 + ($0 % 2 == 0 ? 1.0 : -1) }
+        let shifted = (0..<60).map { 52 + ($0 % 2 == 0 ? 1.0 : -1) }
+        let points = try detector(#", "alpha": 0.01, "smoothing": 1"#)
+        defer { points.destroy() }
+        points.sendSeries(noise + shifted, start: Self.t0, step: Self.step)
+        #expect(points.host.fired.isEmpty)
+        let smoothed = try detector(#", "alpha": 0.01, "smoothing": 0.1"#)
+        defer { smoothed.destroy() }
+        smoothed.sendSeries(noise + shifted, start: Self.t0, step: Self.step)
+        let fired = try #require(smoothed.host.fired.first)
+        #expect(smoothed.host.fired.count == 1)
+        #expect(fired.timestamp > Self.t0 + 200 * Self.step && fired.timestamp < Self.t0 + 240 * Self.step)
     }
 
     @Test("consecutive = 3 ignores a two-point blip and fires on the third")

@@ -24,6 +24,19 @@ struct EWMAMathTests {
         #expect(abs(m.mean - 3) < 1e-12 && abs(m.variance - 2) < 1e-12)
     }
 
+    @Test("the smoothed statistic: f ← f + λ(x − f), judged with spread s·√(λ/(2−λ)), wins when further out")
+    func smoothedStatistic() {
+        var m = EWMAModel(count: 10, mean: 0, variance: 1, smoothed: 0)
+        let scale = (0.5 / 1.5).squareRoot()
+        // x = 1: point z = 1; f = 0.5, z_λ = 0.5 / scale ≈ 0.866 -> the point's z wins.
+        #expect(m.observe(1, alpha: 0.1, clip: 0, floor: 0, warm: true, smoothing: 0.5, smoothingScale: scale) == 1)
+        #expect(m.smoothed == 0.5)
+        // m = 0.1, v = 0.9·(1 + 0.1) = 0.99. x = 1 again: point z = 0.9/√0.99 ≈ 0.905;
+        // f = 0.75, z_λ = 0.65 / (√0.99 · scale) ≈ 1.131 -> the smoothed one wins.
+        let z = m.observe(1, alpha: 0.1, clip: 0, floor: 0, warm: true, smoothing: 0.5, smoothingScale: scale)
+        #expect(abs(z - 0.65 / (0.99.squareRoot() * scale)) < 1e-12)
+    }
+
     @Test("a robust (clipped) update limits how far one spike moves the statistics")
     func clippedUpdate() {
         var m = EWMAModel(count: 10, mean: 11, variance: 1)
