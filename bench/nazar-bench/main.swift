@@ -12,6 +12,7 @@ import Foundation
 import Host
 import Logging
 import PluginAPI
+import PluginKit
 
 let repository: String = {
     var url = URL(fileURLWithPath: #filePath)
@@ -149,8 +150,8 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
 }
 
 /// ns per call of a plugin function through the descriptor's function pointer (the ABI
-/// crossing itself), and with the host's per-call accounting added (what PluginInstance
-/// does around every call: two clock reads and the latency counters).
+/// crossing itself), and through `CallTracker.run`, exactly what PluginInstance does
+/// around every call (in-flight mark, counters, latency sampled every 8th call).
 func benchABICall(calls: Int) throws -> (bare: Double, accounted: Double) {
     let dir = try temporaryDirectory()
     try compile("\(repository)/bench/plugins/bench-collector.c", "\(dir)/bench-collector.so")
@@ -165,7 +166,7 @@ func benchABICall(calls: Int) throws -> (bare: Double, accounted: Double) {
     var instance: UnsafeMutableRawPointer? = nil
     guard create(&api, nil, "{\"points\":0}", &instance, nil) == NAZAR_OK else { throw BenchError(description: "create failed") }
     defer { destroy(instance) }
-    let stats = InstanceStats()
+    let tracker = CallTracker(stats: InstanceStats())
     var best = (Double.infinity, Double.infinity)
     for _ in 0..<5 {
         var t0 = monotonicNanoseconds()
@@ -173,12 +174,47 @@ func benchABICall(calls: Int) throws -> (bare: Double, accounted: Double) {
         let bare = Double(monotonicNanoseconds() - t0) / Double(calls)
         t0 = monotonicNanoseconds()
         for i in 0..<calls {
-            let a = monotonicNanoseconds()
-            let rc = collect(instance, Int64(i), nil)
-            stats.recordCall(nanoseconds: UInt64(monotonicNanoseconds() - a), failed: rc != NAZAR_OK)
+            _ = tracker.run(.collect, failed: { $0 != NAZAR_OK }) { collect(instance, Int64(i), nil) }
         }
         let accounted = Double(monotonicNanoseconds() - t0) / Double(calls)
         best = (min(best.0, bare), min(best.1, accounted))
+    }
+    return best
+}
+
+/// A Swift detector written with PluginKit that does nothing but read the batch: its
+/// on_points() through the C descriptor shows what PluginKit's thunks add to a call.
+struct NoopSwiftDetector: Detector {
+    static let info = PluginInfo(name: "bench-noop", version: "1", description: "benchmark")
+    var sum = 0.0
+    init(config: PluginConfig, host: PluginHost) throws(PluginError) {}
+    mutating func onPoints(_ batch: PointBatch) throws(PluginError) {
+        for p in batch { sum += p.value }
+    }
+}
+
+func benchSwiftCall(calls: Int) throws -> Double {
+    let raw = PluginExport.detector(NoopSwiftDetector.self).assumingMemoryBound(to: nazar_plugin.self)
+    guard let create = raw.pointee.create, let onPoints = raw.pointee.on_points, let destroy = raw.pointee.destroy else {
+        throw BenchError(description: "descriptor lacks callbacks")
+    }
+    var api = nazar_host_api()
+    api.struct_size = UInt32(MemoryLayout<nazar_host_api>.size)
+    var instance: UnsafeMutableRawPointer? = nil
+    let fakeHost = OpaquePointer(bitPattern: 1)
+    guard create(&api, fakeHost, "{}", &instance, nil) == NAZAR_OK else { throw BenchError(description: "create failed") }
+    defer { destroy(instance) }
+    var point = nazar_point(struct_size: UInt32(MemoryLayout<nazar_point>.size), label_count: 0, series: 1,
+                            name: nil, labels: nil, timestamp_ns: 0, value: 1)
+    var best = Double.infinity
+    withUnsafeMutablePointer(to: &point) { p in
+        var batch = nazar_point_batch(struct_size: UInt32(MemoryLayout<nazar_point_batch>.size),
+                                      point_size: UInt32(MemoryLayout<nazar_point>.stride), count: 1, points: p)
+        for _ in 0..<5 {
+            let t0 = monotonicNanoseconds()
+            for _ in 0..<calls { _ = onPoints(instance, &batch, nil) }
+            best = min(best, Double(monotonicNanoseconds() - t0) / Double(calls))
+        }
     }
     return best
 }
@@ -225,7 +261,9 @@ do {
         print("\n| plugin call | calls | ns/call (best of 5) |")
         print("|---|---|---|")
         print(String(format: "| collect() through the descriptor's function pointer (C plugin) | %d | %.2f |", calls, r.bare))
-        print(String(format: "| same, with the host's per-call accounting (2 clock reads + counters) | %d | %.2f |", calls, r.accounted))
+        print(String(format: "| same, through the host's CallTracker (in-flight mark, counters, 1-in-8 latency sample) | %d | %.2f |", calls, r.accounted))
+        let swift = try benchSwiftCall(calls: calls)
+        print(String(format: "| on_points() of a Swift PluginKit detector through its C descriptor (1-point batch) | %d | %.2f |", calls, swift))
     }
 } catch {
     print("error: \(error)")
