@@ -3,10 +3,13 @@
 /// without wildcards is an exact match. Matching works on UTF-8 bytes and allocates
 /// nothing, but detectors still match once per new series, not per point.
 public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
+    /// The pattern as written in the config.
     public let text: String
     let bytes: [UInt8]
+    /// True when the pattern has no wildcard (matching is plain string equality).
     public let isLiteral: Bool
 
+    /// A pattern from its text; every text is a valid pattern.
     public init(_ text: String) {
         self.text = text
         bytes = Array(text.utf8)
@@ -15,6 +18,7 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// Whether the whole of `candidate` matches (not a substring search).
     public func matches(_ candidate: String) -> Bool {
         if isLiteral { return candidate == text }
         var candidate = candidate

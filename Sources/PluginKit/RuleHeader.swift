@@ -4,12 +4,15 @@
 public struct RuleHeader: Sendable {
     /// The rule name: the <rule> of alerts.<severity>.<rule> and the `rule` label.
     public let name: String
+    /// The severity of the rule's alerts (`severity`, default warning).
     public let severity: AlertSpec.Severity
+    /// Which series the rule watches (`metric`, `labels`).
     public let selector: SeriesSelector
 
     /// Keys `init(table:)` reads.
     public static let keys: Set<String> = ["name", "metric", "labels", "severity"]
 
+    /// Reads the shared keys of one rule table; errors name the key with the table's path.
     public init(table: PluginConfig, defaultSeverity: AlertSpec.Severity = .warning) throws(PluginError) {
         guard let name = try table.string("name") else {
             throw .config(key: table.qualified("name"), "required: a rule name such as \"cpu_high\"")
@@ -26,12 +29,14 @@ public struct RuleHeader: Sendable {
         selector = try SeriesSelector(table: table)
     }
 
+    /// A header built in code (tests, plugins with a fixed rule).
     public init(name: String, severity: AlertSpec.Severity, selector: SeriesSelector) {
         self.name = name
         self.severity = severity
         self.selector = selector
     }
 
+    /// Whether `name` can be a rule name: one word of the alert topic, [a-zA-Z0-9_-]+.
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.allSatisfy { b in
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)

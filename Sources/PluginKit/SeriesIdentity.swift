@@ -2,15 +2,18 @@
 /// read once from the first point (they allocate), used for alert labels, summaries
 /// and the `anomaly.score` series.
 public struct SeriesIdentity: Sendable {
+    /// The metric name.
     public let metric: String
     /// The series' labels as delivered (sorted by key; includes `host`).
     public let labels: [(String, String)]
 
+    /// An identity from a name and labels (sorted by key, as the host delivers them).
     public init(metric: String, labels: [(String, String)]) {
         self.metric = metric
         self.labels = labels
     }
 
+    /// Reads the name and labels of a delivered point (allocates: once per new series).
     public init(_ point: PointView) {
         self.init(metric: point.name, labels: point.labels)
     }
@@ -44,6 +47,7 @@ public struct SeriesIdentity: Sendable {
 /// reporting: at most once per `interval` of the newest timestamp seen, so the sweep
 /// over all series costs nothing per point.
 public struct StalenessSweep: Sendable {
+    /// Data time between sweeps, ns; 0 or less: never.
     public let interval: Int64
     var nextDue: Int64 = Int64.min
 

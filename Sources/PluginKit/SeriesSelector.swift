@@ -7,9 +7,12 @@
 /// The bus subscription decides what reaches the detector at all; the selector picks,
 /// among those, the series this rule watches. Evaluated once per new series.
 public struct SeriesSelector: Sendable {
+    /// The metric name pattern.
     public let metric: GlobPattern
+    /// Label matchers, all of which must match.
     public let labels: [(key: String, pattern: GlobPattern)]
 
+    /// A selector from a metric pattern and (label, pattern) pairs.
     public init(metric: String, labels: [(String, String)] = []) {
         self.metric = GlobPattern(metric)
         self.labels = labels.map { (key: $0.0, pattern: GlobPattern($0.1)) }

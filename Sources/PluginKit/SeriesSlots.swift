@@ -1,9 +1,12 @@
 /// Where a series' detector state lives: `count` consecutive entries from `first` in the
 /// detector's flat state array (one per rule that matched the series; 0 when none did).
 public struct SlotRange: Sendable, Equatable {
+    /// Index of the first state in the detector's flat state array.
     public var first: Int32
+    /// Number of states (rules matching the series); -1 in `.unseen`.
     public var count: Int32
 
+    /// A range of `count` states from `first`.
     public init(first: Int32, count: Int32) {
         self.first = first
         self.count = count
@@ -22,11 +25,13 @@ public struct SlotRange: Sendable, Equatable {
 public struct SeriesSlots: Sendable {
     var dense: ContiguousArray<SlotRange> = []
     var sparse: [UInt64: SlotRange] = [:]
+    /// Ids below this live in the flat array; above it, in the dictionary.
     public let denseLimit: UInt64
 
+    /// An empty table; 4 Mi dense ids by default (32 MiB at most).
     public init(denseLimit: UInt64 = 1 << 22) { self.denseLimit = denseLimit }
 
-    /// The slots of `series`, or `.unseen`.
+    /// The slots of `series`, or `.unseen`. O(1), no hashing for dense ids.
     @inline(__always)
     public func lookup(_ series: UInt64) -> SlotRange {
         if series < UInt64(dense.count) { return dense[Int(series)] }
@@ -34,6 +39,7 @@ public struct SeriesSlots: Sendable {
         return sparse[series] ?? .unseen
     }
 
+    /// Records where the states of `series` live (once, when it is first seen).
     public mutating func assign(_ series: UInt64, _ range: SlotRange) {
         if series < denseLimit {
             let index = Int(series)

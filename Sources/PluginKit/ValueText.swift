@@ -10,6 +10,7 @@ import Darwin
 /// digits, no trailing zeros, no exponent for everyday magnitudes ("97.2", "0.0031",
 /// "1.25e+09"). Without Foundation, via snprintf's %g.
 public enum ValueText {
+    /// `value` with up to `significant` significant digits; "NaN", "+Inf", "-Inf" for non-finite values.
     public static func format(_ value: Double, significant: Int = 4) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
