@@ -36,6 +36,7 @@ struct ReplayEWMATests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var options = Replay.Options(plugin: "detector-ewma", inputPath: path)
         options.pluginDirectories = [PluginLibrary.buildProducts]
+        options.strictPermissions = false  // the build tree's modes are the builder's umask, not under test here
         options.configJSON = #"{"rules":[{"name":"nab","metric":"value","warmup":100}]}"#
         var output: [String] = []
         var warnings: [String] = []
@@ -58,6 +59,7 @@ struct ReplayEWMATests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var options = Replay.Options(plugin: "detector-ewma", inputPath: path)
         options.pluginDirectories = [PluginLibrary.buildProducts]
+        options.strictPermissions = false  // the build tree's modes are the builder's umask, not under test here
         options.configJSON = #"{"rules":[{"name":"nab","metric":"value"}]}"#
         options.fitAll = true
         #expect { _ = try Replay(options: options).run(emit: { _ in }, warn: { _ in }) } throws: { error in
