@@ -9,6 +9,15 @@ func plugin(_ product: String, target: String, dependencies: [Target.Dependency]
              exclude: exclude)]
 }
 
+// A detector plugin is two targets: its code (tests link it) and the one-line C entry
+// point (only the shared library links it: one test binary cannot hold two plugins'
+// `nazar_plugin_entry`).
+func detectorPlugin(_ product: String, target: String) -> [Target] {
+    plugin(product, target: target, exclude: ["README.md", "Entry"])
+        + [.target(name: "\(target)Entry", dependencies: [.target(name: target), "PluginKit"],
+                   path: "Plugins/\(product)/Entry")]
+}
+
 let package = Package(
     name: "nazar",
     platforms: [.macOS(.v15)],
@@ -18,6 +27,8 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "collector-system", type: .dynamic, targets: ["CollectorSystem"]),
         .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
+        .library(name: "detector-threshold", type: .dynamic, targets: ["DetectorThresholdEntry"]),
+        .library(name: "detector-ewma", type: .dynamic, targets: ["DetectorEWMAEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -56,9 +67,13 @@ let package = Package(
         // Fixtures/ holds C plugins the tests compile with cc at run time.
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
+        // Unit tests link the detectors' code; C-level tests dlopen the built plugins.
+        .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "PluginKit", "PluginAPI", "Host"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")
+        + detectorPlugin("detector-threshold", target: "DetectorThreshold")
+        + detectorPlugin("detector-ewma", target: "DetectorEWMA")
 )

@@ -1,6 +1,9 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|abi-call|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|all] [--runs N]
+//
+// `detectors` needs the plugin libraries built next to the executable:
+//     swift build -c release --product nazar-bench --product detector-ewma --product detector-threshold
 //
 // Every measurement goes through the real code: C plugins compiled from bench/plugins
 // with the system compiler, loaded through PluginLoader, driven by the Daemon.
@@ -48,9 +51,49 @@ func machine() -> String {
     return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(model)"
 }
 
+/// The detector at the end of the bus path: the C one that only reads every point, or a
+/// real detector plugin as SwiftPM built it (next to this executable) with its config.
+struct BenchDetector {
+    var label: String
+    var plugin: String
+    var config: String
+
+    static let c = BenchDetector(label: "C detector", plugin: "bench-detector", config: "")
+
+    /// EWMA with its shipped defaults on every bench series; `publishScore` adds one
+    /// anomaly.score point per input point, published back onto the bus.
+    static func ewma(publishScore: Bool) -> BenchDetector {
+        BenchDetector(label: "detector-ewma" + (publishScore ? " (+ anomaly.score)" : " (publish_score = false)"),
+                      plugin: "detector-ewma", config: """
+                          [config]
+                          publish_score = \(publishScore)
+                          [[config.rules]]
+                          name = "bench"
+                          metric = "bench.value"
+                          """)
+    }
+
+    /// A level rule on every bench series (each fires once as the ramp crosses it).
+    static let threshold = BenchDetector(label: "detector-threshold", plugin: "detector-threshold", config: """
+        [config]
+        [[config.rules]]
+        name = "bench"
+        metric = "bench.value"
+        above = 5000000
+        clear = 4000000
+        """)
+}
+
+/// Where SwiftPM put this executable and the plugin libraries built with it.
+let productsDirectory: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+}()
+
 /// Points/s from one C collector through host->publish, the embedded bus and on_points
-/// into one C detector, batched.
-func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false) throws -> [Double] {
+/// into one detector, batched.
+func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false,
+              detector: BenchDetector = .c) throws -> [Double] {
     let dir = try temporaryDirectory()
     mkdir("\(dir)/plugins.d", 0o755)
     mkdir("\(dir)/lib", 0o755)
@@ -61,7 +104,7 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         hostname = "bench"
         state_directory = "\(dir)/state"
         [plugins]
-        search_path = ["\(dir)/lib"]
+        search_path = ["\(dir)/lib", "\(productsDirectory)"]
         [bus]
         queue_capacity = 65536
         batch_size = 4096
@@ -80,8 +123,9 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         by_name = \(byName ? 1 : 0)
         """.write(toFile: "\(dir)/plugins.d/collector.toml", atomically: true, encoding: .utf8)
     try """
-        plugin = "bench-detector"
+        plugin = "\(detector.plugin)"
         subscribe = ["metrics.bench.bench.#"]
+        \(detector.config)
         """.write(toFile: "\(dir)/plugins.d/detector.toml", atomically: true, encoding: .utf8)
 
     var rates: [Double] = []
@@ -194,6 +238,21 @@ do {
             print(String(format: "| C collector → publish → embedded bus → on_points → C detector | %@ | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |",
                          byName ? "name + labels" : "series id", batch, series, points, runs,
                          median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
+        }
+    }
+    if which == "detectors" || which == "all" {
+        // The same bus path with the real detector plugins at the end, in the same run as
+        // the bare C detector: the ratio is the detector's own cost per point.
+        print("\n| detector at the end of the bus | batch | series | points | runs | median points/s | min | max |")
+        print("|---|---|---|---|---|---|---|---|")
+        let detectors: [BenchDetector] = [.c, .ewma(publishScore: false), .ewma(publishScore: true), .threshold]
+        for series in [100, 10_000] {
+            for detector in detectors {
+                let points = 10_000_000
+                let r = try benchBus(runs: runs, points: points, batch: 1000, series: series, detector: detector)
+                print(String(format: "| %@ | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |", detector.label, 1000, series,
+                             points, runs, median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
+            }
         }
     }
     if which == "abi-call" || which == "all" {
