@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "collector-system", type: .dynamic, targets: ["CollectorSystem"]),
         .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
+        .library(name: "notifier-slack", type: .dynamic, targets: ["NotifierSlack"]),
+        .library(name: "notifier-smtp", type: .dynamic, targets: ["NotifierSMTP"]),
+        .library(name: "notifier-telegram", type: .dynamic, targets: ["NotifierTelegram"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -30,6 +33,9 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
         .target(name: "PluginKit", dependencies: ["PluginAPI"]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl transport, secrets and text escaping shared by the Slack, SMTP and Telegram notifiers.
+        .target(name: "NotifierKit", dependencies: ["PluginKit", "CCurl"]),
         .target(
             name: "Host",
             dependencies: [
@@ -56,9 +62,16 @@ let package = Package(
         // Fixtures/ holds C plugins the tests compile with cc at run time.
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
+        // Drives the notifier plugins against loopback stand-ins (Servers/, Python) for Slack,
+        // Telegram and SMTP, and builds the third-party kit example from docs/.
+        .testTarget(name: "NotifierTests", dependencies: ["NotifierKit", "PluginAPI"],
+                    exclude: ["Servers"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")
+        + plugin("notifier-slack", target: "NotifierSlack", dependencies: ["NotifierKit"], exclude: ["README.md"])
+        + plugin("notifier-smtp", target: "NotifierSMTP", dependencies: ["NotifierKit", "CCurl"], exclude: ["README.md"])
+        + plugin("notifier-telegram", target: "NotifierTelegram", dependencies: ["NotifierKit"], exclude: ["README.md"])
 )
