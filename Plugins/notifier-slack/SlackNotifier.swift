@@ -40,7 +40,7 @@ struct SlackNotifier: Notifier {
         let body = message.payload(for: alert)
         let response = try client.post(url: webhook.value, headers: ["Content-Type: application/json; charset=utf-8"],
                                        body: Array(body.utf8))
-        try HTTPOutcome.check(response, service: "Slack", secrets: [webhook.value],
+        try HTTPOutcome.check(response, service: "Slack", secrets: Redact.secretParts(ofURL: webhook.value),
                               nowSeconds: host.nowNanoseconds() / 1_000_000_000)
     }
 }

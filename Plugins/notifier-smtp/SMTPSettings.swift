@@ -69,7 +69,7 @@ struct SMTPSettings: Sendable {
     /// "Name <a@b>" → "a@b"; "a@b" → "a@b". Refuses CR/LF (header injection) and
     /// anything without exactly one '@'.
     static func address(in text: String, key: String) throws(PluginError) -> String {
-        guard !text.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+        guard !text.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else {
             throw .config(key: key, "must not contain line breaks")
         }
         var address = text

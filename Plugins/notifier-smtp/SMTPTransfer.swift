@@ -60,13 +60,14 @@ final class SMTPTransfer {
 
         let code = curl_easy_perform(h)
         nazar_curl_set_slist(h, CURLOPT_MAIL_RCPT, nil)
-        // The password stays in the handle until reset; clear it now rather than keep it.
-        curl_easy_reset(h)
+        // The password stays in the handle until reset; clear it once the reply is read.
+        defer { curl_easy_reset(h) }
         guard code != CURLE_OK else { return }
-        var reply = 0
-        nazar_curl_get_long(h, CURLINFO_RESPONSE_CODE, &reply)
+        var lastReply = 0
+        nazar_curl_get_long(h, CURLINFO_RESPONSE_CODE, &lastReply)
         let secrets = [settings.password?.value ?? ""]
         let detail = Redact.excerpt(Redact.removing(secrets, from: String(cString: errorBuffer)))
+        let reply = SMTPReply.failedCode(in: detail) ?? lastReply
         let target = Redact.origin(of: settings.url)
         switch code {
         case CURLE_LOGIN_DENIED:
@@ -104,4 +105,17 @@ private let readUpload: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, 
     }
     source.offset += n
     return n
+}
+
+/// SMTP reply codes from libcurl's error text.
+enum SMTPReply {
+    /// libcurl reports a refused command as "RCPT failed: 550" / "DATA failed: 451"
+    /// (CURLINFO_RESPONSE_CODE may by then hold the QUIT reply), so the code is read
+    /// from the text: the number after "failed: ".
+    static func failedCode(in text: String) -> Int? {
+        guard let r = text.firstRange(of: "failed: ") else { return nil }
+        let digits = text[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        guard digits.count == 3, let code = Int(digits) else { return nil }
+        return code
+    }
 }

@@ -32,6 +32,21 @@ public enum Redact {
         return String(url[..<schemeEnd.upperBound]) + authority
     }
 
+    /// The pieces of a secret URL that a server might echo back: the whole URL, its path
+    /// and query, and each path segment of 8 characters or more (where tokens sit).
+    public static func secretParts(ofURL url: String) -> [String] {
+        let origin = origin(of: url)
+        var parts = [url]
+        guard url.hasPrefix(origin) else { return parts }
+        let path = String(url.dropFirst(origin.count))
+        if path.count > 1 { parts.append(path) }
+        for segment in path.split(whereSeparator: { $0 == "/" || $0 == "?" || $0 == "&" || $0 == "=" }) where segment.count >= 8 {
+            parts.append(String(segment))
+        }
+        // Longest first, so a whole URL is replaced before its pieces.
+        return parts.sorted { $0.count > $1.count }
+    }
+
     /// The first `limit` characters of `text` on one line, control characters as spaces.
     public static func excerpt(_ text: String, limit: Int = 200) -> String {
         var out = ""
