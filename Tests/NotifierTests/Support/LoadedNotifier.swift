@@ -82,8 +82,12 @@ final class LoadedNotifier {
     var created = false
 
     /// Loads `lib<name>.so` from the build products.
-    init(_ name: String, host: FakeNotifierHost = FakeNotifierHost()) throws {
-        let path = "\(TestPaths.buildProducts)/lib\(name).so"
+    convenience init(_ name: String, host: FakeNotifierHost = FakeNotifierHost()) throws {
+        try self.init(path: "\(TestPaths.buildProducts)/lib\(name).so", host: host)
+    }
+
+    /// Loads the plugin at `path`.
+    init(path: String, host: FakeNotifierHost = FakeNotifierHost()) throws {
         guard let lib = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw TestFailure("dlopen \(path): \(String(cString: dlerror()))")
         }
