@@ -63,4 +63,22 @@ import Testing
         #expect(standIn.requests().count == 1)
         #expect(!log.contains("e2eWebhookSecret"))
     }
+
+    @Test func nazardTellsThePluginItsConfigFileSoAnInlineSecretInAReadableFileIsWarnedAbout() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("e2e")
+        let standIn = try HTTPStandIn(dir: dir)
+        let nazard = try NazardRun(dir: dir, plugins: [
+            "slack": """
+                plugin = "notifier-slack"
+                subscribe = ["alerts.#"]
+                [config]
+                webhook_url = "\(standIn.baseURL)/services/T1/B2/inlineWebhookSecret"
+                """,
+        ], mode: 0o644)
+        let file = "\(dir)/plugins.d/slack.toml"
+        #expect(eventually(timeout: .seconds(10)) { nazard.log.contains("inline_secret_readable") }, "log: \(nazard.log)")
+        let log = nazard.log
+        #expect(log.contains("config key 'webhook_url' holds a secret inline in \(file), which every user can read (mode 644)"), "\(log)")
+        #expect(!log.contains("inlineWebhookSecret"))
+    }
 }

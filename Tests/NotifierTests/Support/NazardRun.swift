@@ -8,8 +8,8 @@ final class NazardRun {
     var stderrFile: String { "\(dir)/nazard.stderr" }
 
     /// Writes nazar.toml (search path: `pluginDirs`, then the build products) and one
-    /// plugins.d file per entry of `plugins`, then starts nazard.
-    init(dir: String, pluginDirs: [String] = [], plugins: [String: String]) throws {
+    /// plugins.d file per entry of `plugins` (with `mode`), then starts nazard.
+    init(dir: String, pluginDirs: [String] = [], plugins: [String: String], mode: Int = 0o640) throws {
         self.dir = dir
         mkdir("\(dir)/plugins.d", 0o755)
         let search = (pluginDirs + [TestPaths.buildProducts]).map { "\"\($0)\"" }.joined(separator: ", ")
@@ -23,7 +23,7 @@ final class NazardRun {
             interval = "0s"
             """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
         for (name, text) in plugins {
-            try writeFile("\(dir)/plugins.d/\(name).toml", text, mode: 0o640)
+            try writeFile("\(dir)/plugins.d/\(name).toml", text, mode: mode)
         }
         _ = FileManager.default.createFile(atPath: stderrFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: "\(TestPaths.buildProducts)/nazard")
