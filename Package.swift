@@ -57,6 +57,8 @@ let package = Package(
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
+        // Per-alert cost of notifier-slack vs. the documented C webhook notifier, over loopback HTTP.
+        .executableTarget(name: "notify-bench", dependencies: ["PluginAPI"], path: "bench/notify-bench"),
 
         .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
         // Fixtures/ holds C plugins the tests compile with cc at run time.
