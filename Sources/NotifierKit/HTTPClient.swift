@@ -51,7 +51,9 @@ public final class HTTPClient {
         let collector = ResponseCollector()
         let collectorPointer = Unmanaged.passUnretained(collector).toOpaque()
         var list: UnsafeMutablePointer<curl_slist>? = nil
-        for header in headers { list = curl_slist_append(list, header) }
+        // "Expect:" stops libcurl from sending Expect: 100-continue for bodies over 1 KiB,
+        // which costs a round trip (or a 1 s stall with servers that never answer 100).
+        for header in headers + ["Expect:"] { list = curl_slist_append(list, header) }
         defer { curl_slist_free_all(list) }
         errorBuffer[0] = 0
 
@@ -71,7 +73,10 @@ public final class HTTPClient {
         nazar_curl_set_pointer(h, CURLOPT_HEADERDATA, collectorPointer)
         options.applyTLS(to: h)
 
-        let code = body.withUnsafeBytes { raw -> CURLcode in
+        // A NUL-terminated copy: with a NULL POSTFIELDS (an empty array has no base
+        // address) libcurl would read the body from stdin instead.
+        let bytes = body + [0]
+        let code = bytes.withUnsafeBytes { raw -> CURLcode in
             // POSTFIELDS is not copied: the bytes live for this perform() call.
             nazar_curl_set_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
             return curl_easy_perform(h)
