@@ -101,7 +101,8 @@ private let readUpload: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, 
     let n = min(size * count, source.bytes.count - source.offset)
     guard n > 0 else { return 0 }
     source.bytes.withUnsafeBufferPointer { all in
-        UnsafeMutableRawPointer(buffer).copyMemory(from: all.baseAddress! + source.offset, byteCount: n)
+        guard let base = all.baseAddress else { return }  // n > 0 means non-empty; kept total anyway
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + source.offset, byteCount: n)
     }
     source.offset += n
     return n

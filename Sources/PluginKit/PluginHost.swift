@@ -40,7 +40,9 @@ public struct PluginHost: @unchecked Sendable {
     /// than `config_path` or the instance has no file.
     public var configPath: String? {
         let size = Int(api.pointee.struct_size)
-        guard size >= MemoryLayout<nazar_host_api>.offset(of: \.config_path)! + MemoryLayout<UnsafeRawPointer>.size,
+        // A host built before config_path existed hands a shorter table: never read past it.
+        guard let offset = MemoryLayout<nazar_host_api>.offset(of: \.config_path),
+              size >= offset + MemoryLayout<UnsafeRawPointer>.size,
               let path = api.pointee.config_path?(handle) else { return nil }
         let text = String(cString: path)
         return text.isEmpty ? nil : text
