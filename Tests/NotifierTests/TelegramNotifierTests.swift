@@ -157,6 +157,18 @@ import Testing
         #expect(quietHost.logs.withLock { $0.isEmpty })
     }
 
+    @Test func aHostOlderThanConfigPathIsNotAskedForIt() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("tg")
+        let readable = "\(dir)/telegram.toml"
+        try writeFile(readable, "", mode: 0o644)
+        // The table ends before config_path, as an ABI 1 host from before it was appended;
+        // the function pointer is still set so a plugin ignoring struct_size would call it.
+        let old = FakeNotifierHost(configPath: readable, tableSize: MemoryLayout<nazar_host_api>.offset(of: \.config_path)!)
+        let n = try LoadedNotifier("notifier-telegram", host: old)
+        #expect(n.create("{\"bot_token\":\"\(Self.token)\",\"chat_id\":1}").delivered)
+        #expect(old.logs.withLock { $0.isEmpty }, "the plugin read past the host's table")
+    }
+
     @Test(arguments: [
         ("{\"bot_token\":\"1:a\"}", "config key 'chat_id': missing"),
         ("{\"bot_token\":\"1:a\",\"chat_id\":1.5}", "config key 'chat_id': expected an integer or a string"),

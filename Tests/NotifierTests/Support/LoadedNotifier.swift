@@ -17,10 +17,11 @@ final class FakeNotifierHost: @unchecked Sendable {
     let configPathC: UnsafeMutablePointer<CChar>
     let apiPointer = UnsafeMutablePointer<nazar_host_api>.allocate(capacity: 1)
 
-    init(configPath: String = "") {
+    /// `tableSize` below the full size imitates an older host whose table ends earlier.
+    init(configPath: String = "", tableSize: Int = MemoryLayout<nazar_host_api>.size) {
         configPathC = strdup(configPath)!
         var api = nazar_host_api()
-        api.struct_size = UInt32(MemoryLayout<nazar_host_api>.size)
+        api.struct_size = UInt32(tableSize)
         api.abi_version = UInt32(NAZAR_ABI_VERSION)
         api.log = { handle, level, message, fields, count in
             var dict: [String: String] = [:]
