@@ -82,9 +82,15 @@ struct MailComposer: Sendable {
         return rows
     }
 
+    /// The filled-in dashboard link, if configured.
+    func dashboardLink(_ alert: DeliveredAlert) -> String? {
+        settings.dashboardURL.map { DashboardLink.url($0, alert: alert, host: alert.label("host") ?? hostname) }
+    }
+
     func plainBody(_ alert: DeliveredAlert) -> String {
         var s = subject(alert) + "\r\n\r\n"
         for (name, value) in rows(alert) { s += "\(name): \(value)\r\n" }
+        if let link = dashboardLink(alert) { s += "\r\nDashboard: \(link)\r\n" }
         return s
     }
 
@@ -97,7 +103,11 @@ struct MailComposer: Sendable {
         for (name, value) in rows(alert) {
             s += "<tr><th align=\"left\">\(HTMLText.escaped(name))</th><td>\(HTMLText.escaped(value))</td></tr>\r\n"
         }
-        s += "</table>\r\n</body></html>\r\n"
+        s += "</table>\r\n"
+        if let link = dashboardLink(alert) {
+            s += "<p><a href=\"\(HTMLText.escaped(link))\">Open dashboard</a></p>\r\n"
+        }
+        s += "</body></html>\r\n"
         return s
     }
 }

@@ -23,9 +23,11 @@ struct SMTPSettings: Sendable {
     var to: [String]
     var toAddresses: [String]
     var transport: TransportOptions
+    /// Link template for the "Open dashboard" line (see `DashboardLink`).
+    var dashboardURL: String?
 
     static let keys: Set<String> = SecretSource.keys("password").union(TransportOptions.configKeys)
-        .union(["url", "starttls", "username", "from", "to"])
+        .union(["url", "starttls", "username", "from", "to", "dashboard_url"])
 
     init(config: PluginConfig, host: PluginHost) throws(PluginError) {
         try config.rejectUnknownKeys(allowed: Self.keys)
@@ -64,6 +66,10 @@ struct SMTPSettings: Sendable {
         for (i, entry) in to.enumerated() { addresses.append(try Self.address(in: entry, key: "to[\(i)]")) }
         toAddresses = addresses
         transport = try TransportOptions(config: config)
+        dashboardURL = try config.string("dashboard_url")
+        if let dashboardURL, !(dashboardURL.hasPrefix("https://") || dashboardURL.hasPrefix("http://")) {
+            throw .config(key: "dashboard_url", "'\(dashboardURL)' is not an http(s) URL")
+        }
     }
 
     /// "Name <a@b>" → "a@b"; "a@b" → "a@b". Refuses CR/LF (header injection) and

@@ -10,7 +10,8 @@ import PluginKit
 enum TelegramMessage {
     static let limit = 4096
 
-    static func html(for alert: DeliveredAlert, hostname: String) -> String {
+    /// `dashboardLink` (already filled in) is appended as an "Open dashboard" link.
+    static func html(for alert: DeliveredAlert, hostname: String, dashboardLink: String? = nil) -> String {
         let host = alert.label("host") ?? hostname
         let icon = alert.state == .resolved ? "✅" : (alert.severity == .critical ? "🚨" : "⚠️")
         var summary = alert.summary
@@ -39,6 +40,10 @@ enum TelegramMessage {
             if !labels.isEmpty {
                 html += "\n<b>Labels:</b> <code>\(HTMLText.escaped(labels))</code>"
                 visible += 1 + 8 + labels.utf16.count
+            }
+            if let dashboardLink {
+                html += "\n<a href=\"\(HTMLText.escaped(dashboardLink))\">Open dashboard</a>"
+                visible += 1 + 14
             }
             return (html, visible)
         }

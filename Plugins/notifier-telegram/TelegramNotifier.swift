@@ -4,7 +4,7 @@ import PluginKit
 /// Sends alerts to a Telegram chat through the Bot API's `sendMessage`, HTML parse mode.
 ///
 /// Config: `bot_token` | `bot_token_file` | `bot_token_credential`, `chat_id` (integer,
-/// or "@channel"), `api_base` (default https://api.telegram.org; tests point it at a
+/// or "@channel"), `dashboard_url`, `api_base` (default https://api.telegram.org; tests point it at a
 /// loopback stand-in), `timeout`, `ca_file`, `insecure_skip_verify`.
 struct TelegramNotifier: Notifier {
     static let info = PluginInfo(name: "notifier-telegram", version: "0.1.0",
@@ -14,11 +14,12 @@ struct TelegramNotifier: Notifier {
     let token: SecretSource
     let chatID: String  // already JSON-encoded: a number or a string
     let endpoint: String
+    let dashboardURL: String?
     let client: HTTPClient
 
     init(config: PluginConfig, host: PluginHost) throws(PluginError) {
         try config.rejectUnknownKeys(allowed: SecretSource.keys("bot_token")
-            .union(TransportOptions.configKeys).union(["chat_id", "api_base"]))
+            .union(TransportOptions.configKeys).union(["chat_id", "api_base", "dashboard_url"]))
         guard let token = try SecretSource.read("bot_token", from: config, host: host) else {
             throw .config(key: "bot_token", "missing")
         }
@@ -41,6 +42,10 @@ struct TelegramNotifier: Notifier {
             throw .config(key: "api_base", "'\(base)' is not an http(s) URL")
         }
         while base.hasSuffix("/") { base.removeLast() }
+        dashboardURL = try config.string("dashboard_url")
+        if let dashboardURL, !(dashboardURL.hasPrefix("https://") || dashboardURL.hasPrefix("http://")) {
+            throw .config(key: "dashboard_url", "'\(dashboardURL)' is not an http(s) URL")
+        }
         self.host = host
         self.token = token
         endpoint = "\(base)/bot\(token.value)/sendMessage"
@@ -52,7 +57,8 @@ struct TelegramNotifier: Notifier {
     }
 
     mutating func notify(_ alert: DeliveredAlert) throws(PluginError) {
-        let text = TelegramMessage.html(for: alert, hostname: host.hostname)
+        let link = dashboardURL.map { DashboardLink.url($0, alert: alert, host: alert.label("host") ?? host.hostname) }
+        let text = TelegramMessage.html(for: alert, hostname: host.hostname, dashboardLink: link)
         let body = JSONText.object([
             ("chat_id", chatID),
             ("text", JSONText.quoted(text)),

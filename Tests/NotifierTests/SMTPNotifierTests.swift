@@ -59,7 +59,7 @@ import Testing
         let cert = try makeCertificate(in: dir)
         let smtp = try SMTPStandIn(dir: dir, tls: "starttls", cert: cert, auth: "alerts:\(Self.password)")
         let n = try LoadedNotifier("notifier-smtp")
-        let created = n.create(config(smtp, extra: ",\"ca_file\":\"\(cert.cert)\""))
+        let created = n.create(config(smtp, extra: ",\"ca_file\":\"\(cert.cert)\",\"dashboard_url\":\"https://nazar.example/a?rule={rule}&host={host}\""))
         try #require(created.delivered, "\(created.message)")
 
         let firing = n.notify(TestAlert(summary: "cpu <97%> & climbing"))
@@ -93,6 +93,8 @@ import Testing
         let html = first.parts["text/html"] ?? ""
         #expect(html.contains("<p>cpu &lt;97%&gt; &amp; climbing</p>"), "\(html)")
         #expect(html.contains("<th align=\"left\">Started</th><td>2026-11-18 11:06:40 UTC</td>"))
+        #expect(text.contains("Dashboard: https://nazar.example/a?rule=cpu_high&host=web1"))
+        #expect(html.contains("<a href=\"https://nazar.example/a?rule=cpu_high&amp;host=web1\">Open dashboard</a>"))
 
         let second = ParsedMail(mails[1].raw)
         #expect(second.headers["message-id"] == "<nazar.abcdef0123456789.1795000000000000000.resolved@example.org>")

@@ -42,6 +42,17 @@ import Testing
         #expect(!text.contains("<5m>"))
     }
 
+    @Test func theDashboardLinkIsAnEscapedAnchor() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("tg")
+        let standIn = try HTTPStandIn(dir: dir)
+        let n = try LoadedNotifier("notifier-telegram")
+        #expect(n.create("{\"api_base\":\"\(standIn.baseURL)\",\"bot_token\":\"\(Self.token)\",\"chat_id\":1,"
+                         + "\"dashboard_url\":\"https://nazar.example/a?rule={rule}&host={host}\"}").delivered)
+        #expect(n.notify(TestAlert()).delivered)
+        let text = try #require(standIn.requests().first?.json["text"] as? String)
+        #expect(text.hasSuffix("\n<a href=\"https://nazar.example/a?rule=cpu_high&amp;host=web1\">Open dashboard</a>"), "\(text)")
+    }
+
     @Test func chatIDMayBeAChannelName() throws {
         let dir = try TestPaths.makeTemporaryDirectory("tg")
         let standIn = try HTTPStandIn(dir: dir)
