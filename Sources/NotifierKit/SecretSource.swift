@@ -7,7 +7,8 @@ import Glibc
 /// config naming exactly one of them:
 ///
 /// - `<key> = "…"` inline (works, but warns when the plugins.d file is readable by others);
-/// - `<key>_file = "/etc/nazar/secrets/x"` a file holding only the secret;
+/// - `<key>_file = "/etc/nazar/secrets/x"` a file holding only the secret (warns when
+///   other users can read it);
 /// - `<key>_credential = "name"` a systemd credential: `$CREDENTIALS_DIRECTORY/name`, as
 ///   set up by `LoadCredential=name:/path` in the unit.
 ///
@@ -41,7 +42,9 @@ public struct SecretSource: Sendable {
         }
         if let file {
             guard file.hasPrefix("/") else { throw .config(key: key + "_file", "must be an absolute path, got '\(file)'") }
-            return SecretSource(origin: "\(key)_file \(file)", value: try readFile(file, key: key + "_file"))
+            let value = try readFile(file, key: key + "_file")
+            warnIfReadableByOthers(file: file, key: key + "_file", host: host)
+            return SecretSource(origin: "\(key)_file \(file)", value: value)
         }
         if let credential {
             guard !credential.isEmpty, !credential.contains("/") else {
@@ -84,6 +87,17 @@ public struct SecretSource: Sendable {
             throw .config(key: key, "\(path) holds more than one line; it should hold only the secret")
         }
         return text
+    }
+
+    /// Warns when a secret file is readable by users other than its owner and group.
+    static func warnIfReadableByOthers(file: String, key: String, host: PluginHost) {
+        var st = stat()
+        guard stat(file, &st) == 0, st.st_mode & S_IROTH != 0 else { return }
+        let mode = String(st.st_mode & 0o777, radix: 8)
+        host.log(.warning,
+                 "config key '\(key)': the secret file \(file) is readable by every user (mode \(mode)): "
+                 + "chmod 0640 it and give it to the nazar group",
+                 [("NAZAR_EVENT", "secret_file_readable"), ("NAZAR_CONFIG_KEY", key)])
     }
 
     /// Warns (once, at create) when the file holding an inline secret is readable by users

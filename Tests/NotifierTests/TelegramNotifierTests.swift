@@ -180,6 +180,22 @@ import Testing
         #expect(old.logs.withLock { $0.isEmpty }, "the plugin read past the host's table")
     }
 
+    @Test func aSecretFileOthersCanReadIsWarnedAbout() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("tg")
+        try writeFile("\(dir)/token", Self.token, mode: 0o644)
+        let host = FakeNotifierHost()
+        let n = try LoadedNotifier("notifier-telegram", host: host)
+        #expect(n.create("{\"bot_token_file\":\"\(dir)/token\",\"chat_id\":1}").delivered)
+        let warning = host.logs.withLock { $0.first { $0.fields["NAZAR_EVENT"] == "secret_file_readable" } }
+        #expect(warning?.message == "config key 'bot_token_file': the secret file \(dir)/token is readable by every user (mode 644): chmod 0640 it and give it to the nazar group")
+        #expect(!host.allLogText.contains("AAHsecretBotToken"))
+        chmod("\(dir)/token", 0o640)
+        let quietHost = FakeNotifierHost()
+        let quiet = try LoadedNotifier("notifier-telegram", host: quietHost)
+        #expect(quiet.create("{\"bot_token_file\":\"\(dir)/token\",\"chat_id\":1}").delivered)
+        #expect(quietHost.logs.withLock { $0.isEmpty })
+    }
+
     @Test(arguments: [
         ("{\"bot_token\":\"1:a\"}", "config key 'chat_id': missing"),
         ("{\"bot_token\":\"1:a\",\"chat_id\":1.5}", "config key 'chat_id': expected an integer or a string"),
