@@ -26,6 +26,7 @@ public enum CurlGlobal {
 
 /// Human text for libcurl result codes.
 public enum CurlText {
+    /// libcurl's one-line text for `code` ("Timeout was reached").
     public static func describe(_ code: CURLcode) -> String {
         guard let text = curl_easy_strerror(code) else { return "curl error \(code.rawValue)" }
         return String(cString: text)

@@ -4,6 +4,7 @@ import PluginKit
 /// are replaced by the alert's values, percent-encoded. A URL without placeholders is
 /// used as it is.
 public enum DashboardLink {
+    /// `template` with the alert's values filled in; `host` is the alert's host label or ours.
     public static func url(_ template: String, alert: DeliveredAlert, host: String) -> String {
         var url = template
         url = url.replacingAll("{rule}", with: percentEncoded(alert.rule))

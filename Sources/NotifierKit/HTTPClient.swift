@@ -10,6 +10,7 @@ public struct HTTPResponse: Sendable {
     /// The `Retry-After` header as sent, if any.
     public var retryAfter: String?
 
+    /// The kept body as text (invalid UTF-8 replaced), for error excerpts and JSON parsing.
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
 

@@ -17,6 +17,7 @@ import Glibc
 public struct SecretSource: Sendable {
     /// Where the secret came from, for messages ("bot_token_file /etc/…").
     public var origin: String
+    /// The secret itself: never log it or put it into an error message.
     public var value: String
 
     /// The keys `read(_:…)` consumes for `key`, for `rejectUnknownKeys`.

@@ -1,7 +1,9 @@
 import CCurl
 import PluginKit
 
-/// Turns a failed libcurl transfer into a `PluginError` of the right kind.
+/// Turns a failed libcurl transfer into a `PluginError` of the right kind: permanent for
+/// the codes in `permanentCodes`, transient for everything else (timeouts, refused or
+/// reset connections, failed TLS handshakes, DNS failures), since those can heal.
 public enum TransportFailure {
     /// Codes that retrying cannot fix: the URL or its scheme is wrong, or the server
     /// rejected our credentials.
@@ -10,6 +12,7 @@ public enum TransportFailure {
         CURLE_NOT_BUILT_IN.rawValue, CURLE_USE_SSL_FAILED.rawValue, CURLE_SSL_CACERT_BADFILE.rawValue,
     ]
 
+    /// The error for `code`. Message: "<target>: <libcurl text> (<detail>)", e.g.
     /// "POST https://hooks.slack.com: Timeout was reached (Operation timed out after 2000 ms)".
     /// `target` must already be secret-free (an origin, not a full URL).
     public static func error(_ code: CURLcode, detail: String, target: String) -> PluginError {

@@ -12,6 +12,7 @@ public struct TransportOptions: Sendable {
     /// Tests only: accept any certificate. Never set this against a real service.
     public var insecureSkipVerify: Bool
 
+    /// Options with the connect timeout derived from `timeoutMilliseconds` (at most 10 s).
     public init(timeoutMilliseconds: Int = 10_000, caFile: String? = nil, insecureSkipVerify: Bool = false) {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.connectTimeoutMilliseconds = min(10_000, timeoutMilliseconds)
