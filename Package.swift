@@ -29,6 +29,9 @@ let package = Package(
         .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
         .library(name: "detector-threshold", type: .dynamic, targets: ["DetectorThresholdEntry"]),
         .library(name: "detector-ewma", type: .dynamic, targets: ["DetectorEWMAEntry"]),
+        .library(name: "notifier-slack", type: .dynamic, targets: ["NotifierSlack"]),
+        .library(name: "notifier-smtp", type: .dynamic, targets: ["NotifierSMTP"]),
+        .library(name: "notifier-telegram", type: .dynamic, targets: ["NotifierTelegram"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -41,6 +44,9 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
         .target(name: "PluginKit", dependencies: ["PluginAPI"]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl transport, secrets and text escaping shared by the Slack, SMTP and Telegram notifiers.
+        .target(name: "NotifierKit", dependencies: ["PluginKit", "CCurl"]),
         .target(
             name: "Host",
             dependencies: [
@@ -62,6 +68,8 @@ let package = Package(
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
+        // Per-alert cost of notifier-slack vs. the documented C webhook notifier, over loopback HTTP.
+        .executableTarget(name: "notify-bench", dependencies: ["PluginAPI"], path: "bench/notify-bench"),
 
         .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
         // Fixtures/ holds C plugins the tests compile with cc at run time.
@@ -69,6 +77,10 @@ let package = Package(
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
         // Unit tests link the detectors' code; C-level tests dlopen the built plugins.
         .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "PluginKit", "PluginAPI", "Host"]),
+        // Drives the notifier plugins against loopback stand-ins (Servers/, Python) for Slack,
+        // Telegram and SMTP, and builds the third-party kit example from docs/.
+        .testTarget(name: "NotifierTests", dependencies: ["NotifierKit", "PluginAPI"],
+                    exclude: ["Servers"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
     ]
@@ -76,4 +88,7 @@ let package = Package(
         + plugin("notifier-log", target: "NotifierLog")
         + detectorPlugin("detector-threshold", target: "DetectorThreshold")
         + detectorPlugin("detector-ewma", target: "DetectorEWMA")
+        + plugin("notifier-slack", target: "NotifierSlack", dependencies: ["NotifierKit"], exclude: ["README.md"])
+        + plugin("notifier-smtp", target: "NotifierSMTP", dependencies: ["NotifierKit", "CCurl"], exclude: ["README.md"])
+        + plugin("notifier-telegram", target: "NotifierTelegram", dependencies: ["NotifierKit"], exclude: ["README.md"])
 )

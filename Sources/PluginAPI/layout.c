@@ -15,6 +15,7 @@ _Static_assert(offsetof(nazar_alert, source) == 80, "nazar_alert layout changed"
 _Static_assert(sizeof(nazar_error) == 24, "nazar_error layout changed");
 _Static_assert(offsetof(nazar_host_api, log) == 8, "nazar_host_api layout changed");
 _Static_assert(offsetof(nazar_host_api, state_directory) == 72, "nazar_host_api layout changed");
+_Static_assert(offsetof(nazar_host_api, config_path) == 80, "nazar_host_api layout changed");
 _Static_assert(offsetof(nazar_plugin, name) == 16, "nazar_plugin layout changed");
 _Static_assert(offsetof(nazar_plugin, create) == 40, "nazar_plugin layout changed");
 _Static_assert(NAZAR_PLUGIN_MIN_SIZE == 96, "nazar_plugin minimum size changed");

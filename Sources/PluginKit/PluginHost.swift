@@ -36,6 +36,18 @@ public struct PluginHost: @unchecked Sendable {
     /// A directory private to this instance for persistent state.
     public var stateDirectory: String { api.pointee.state_directory?(handle).map { String(cString: $0) } ?? "" }
 
+    /// The plugins.d file this instance's config came from, or nil when the host is older
+    /// than `config_path` or the instance has no file.
+    public var configPath: String? {
+        let size = Int(api.pointee.struct_size)
+        // A host built before config_path existed hands a shorter table: never read past it.
+        guard let offset = MemoryLayout<nazar_host_api>.offset(of: \.config_path),
+              size >= offset + MemoryLayout<UnsafeRawPointer>.size,
+              let path = api.pointee.config_path?(handle) else { return nil }
+        let text = String(cString: path)
+        return text.isEmpty ? nil : text
+    }
+
     /// Registers a series and returns its id, or nil when the host refused it (invalid
     /// name or label, or the series limit; the host logs why).
     public func registerSeries(_ name: String, labels: [(String, String)] = []) -> UInt64? {

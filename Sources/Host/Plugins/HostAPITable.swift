@@ -18,7 +18,8 @@ enum HostAPITable {
             alert_raise: { handle, alert in hostAlert(handle, alert, firing: true) },
             alert_resolve: { handle, alert in hostAlert(handle, alert, firing: false) },
             hostname: { handle in UnsafePointer(InstanceContext.from(handle)?.hostnameC) },
-            state_directory: { handle in UnsafePointer(InstanceContext.from(handle)?.stateDirectoryC) }))
+            state_directory: { handle in UnsafePointer(InstanceContext.from(handle)?.stateDirectoryC) },
+            config_path: { handle in UnsafePointer(InstanceContext.from(handle)?.configPathC) }))
         return t
     }()
 }

@@ -16,13 +16,15 @@ final class InstanceContext: @unchecked Sendable {
     let stats: InstanceStats
     let hostnameC: UnsafeMutablePointer<CChar>
     let stateDirectoryC: UnsafeMutablePointer<CChar>
+    /// The plugins.d file of this instance ("" if none), for `config_path`.
+    let configPathC: UnsafeMutablePointer<CChar>
     /// False once the instance is stopping: host functions then answer NAZAR_STOPPED.
     let accepting = Atomic<Bool>(true)
     /// Limits repeated warnings from one misbehaving plugin to one per interval.
     let warningLimiter = RateLimiter(intervalNanoseconds: 60_000_000_000)
 
     init(name: String, pluginName: String, logger: Logger, bus: any Bus, alertBook: AlertBook,
-         hostname: String, stateDirectory: String) {
+         hostname: String, stateDirectory: String, configPath: String = "") {
         self.name = name
         self.pluginName = pluginName
         self.logger = logger
@@ -31,11 +33,13 @@ final class InstanceContext: @unchecked Sendable {
         self.stats = InstanceStats()
         hostnameC = strdup(hostname)
         stateDirectoryC = strdup(stateDirectory)
+        configPathC = strdup(configPath)
     }
 
     deinit {
         free(hostnameC)
         free(stateDirectoryC)
+        free(configPathC)
     }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }

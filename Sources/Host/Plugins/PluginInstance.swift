@@ -56,7 +56,8 @@ public final class PluginInstance: @unchecked Sendable {
         l[metadataKey: "nazar_plugin"] = "\(config.name)"
         self.logger = l
         context = InstanceContext(name: config.name, pluginName: descriptor.name, logger: l, bus: bus,
-                                  alertBook: alertBook, hostname: hostname, stateDirectory: stateDirectory)
+                                  alertBook: alertBook, hostname: hostname, stateDirectory: stateDirectory,
+                                  configPath: config.file)
         tracker = CallTracker(stats: context.stats)
     }
 

@@ -287,6 +287,13 @@ typedef struct nazar_host_api {
     /* A directory this instance may write its state to (models, cursors), created by
      * the host and private to the instance, NUL-terminated, valid until destroy(). */
     const char *(*state_directory)(nazar_host *host);
+
+    /* Appended after v1's first release; check NAZAR_HOST_HAS(api, config_path).
+     * Path of the plugins.d file this instance's config came from, NUL-terminated, valid
+     * until destroy(); "" when the instance was not configured from a file. A plugin that
+     * takes a secret inline in its config uses it to warn when that file is readable by
+     * other users (e.g. mode 0644), without the host having to know which keys are secret. */
+    const char *(*config_path)(nazar_host *host);
 } nazar_host_api;
 
 /* True if the host table has `field` (i.e. the host is new enough to provide it). */
