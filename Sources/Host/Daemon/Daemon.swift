@@ -27,6 +27,8 @@ public final class Daemon: @unchecked Sendable {
     /// Instances that could not be loaded or started, with the reason (for status).
     private var failures: [String: String] = [:]
     private var disabled: Set<String> = []
+    /// Writes bus points and alerts into the configured store; nil with `backend = "none"`.
+    public private(set) var storageWriter: StorageWriter?
 
     /// Prepares the bus from a loaded configuration (or loads nazar.toml itself when
     /// `loaded` is nil). Throws when nazar.toml cannot be used.
@@ -67,6 +69,7 @@ public final class Daemon: @unchecked Sendable {
             pendingConfig = nil
             report(loaded.diagnostics)
             makeStateDirectory(config.stateDirectory)
+            startStorage()
             apply(loaded.instances, diagnostics: loaded.diagnostics)
         }
     }
@@ -89,8 +92,9 @@ public final class Daemon: @unchecked Sendable {
             report(loaded.diagnostics)
             var next = loaded.daemon
             if let dir = options.stateDirectory { next.stateDirectory = dir }
-            if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory {
-                logger.warning("bus, hostname or state_directory changes take effect at the next restart",
+            if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory
+                || next.storage != config.storage {
+                logger.warning("bus, storage, hostname or state_directory changes take effect at the next restart",
                                metadata: ["nazar_event": "reload_needs_restart"])
             }
             if next.searchPath != config.searchPath || next.strictPermissions != config.strictPermissions {
@@ -116,6 +120,9 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
             logger.notice("all instances stopped", metadata: ["nazar_event": "shutdown"])
+            // After the producers, so their last points are written.
+            storageWriter?.stop()
+            storageWriter = nil
         }
     }
 
@@ -168,6 +175,26 @@ public final class Daemon: @unchecked Sendable {
         let order: [PluginKind: Int] = [.notifier: 0, .detector: 1, .collector: 2]
         for (cfg, descriptor) in toStart.sorted(by: { order[$0.1.kind, default: 3] < order[$1.1.kind, default: 3] }) {
             startInstance(cfg, descriptor)
+        }
+    }
+
+    /// Lock held. Starts the storage writer before any plugin publishes; a store that
+    /// cannot be reached yet is retried by the writer, not fatal.
+    private func startStorage() {
+        let storage: (any Storage)?
+        do {
+            storage = try StorageFactory.make(config.storage, stateDirectory: config.stateDirectory)
+        } catch {
+            logger.error("storage disabled: \(error)", metadata: ["nazar_event": "storage_failed"])
+            return
+        }
+        guard let storage else { return }
+        let writer = StorageWriter(storage: storage, bus: bus, settings: config.storage, logger: logger)
+        if writer.start() {
+            storageWriter = writer
+            logger.info("storage: \(storage.backendName)", metadata: ["nazar_event": "storage_started"])
+        } else {
+            logger.error("storage disabled: cannot start its thread", metadata: ["nazar_event": "storage_failed"])
         }
     }
 
