@@ -60,7 +60,7 @@ extension SQLStore {
     /// `$1` series, `$2` start, `$3` end, `$4` step width.
     private func rangeSQL(tier: StorageTier, aggregation: StorageAggregation) -> String {
         let time = tier == .raw ? "ts" : "bucket"
-        let bucket = "($2 + ($time - $2) / $4 * $4)"
+        let bucket = "($2 + (\(time) - $2) / $4 * $4)"
         let filter = "series_id = $1 AND \(time) >= $2 AND \(time) < $3"
         if aggregation == .last {
             // The row holding the latest time of each step.

@@ -34,8 +34,13 @@ final class PostgresDriver: SQLDriver {
 
     var isConnected: Bool { conn != nil }
 
-    func connect() throws(StorageError) {
+    /// Connects without touching any schema (administration, such as dropping one).
+    func connectWithoutSchema() throws(StorageError) {
         guard conn == nil else { return }
+        conn = try openConnection()
+    }
+
+    private func openConnection() throws(StorageError) -> OpaquePointer {
         guard let c = PQconnectdb(dsn) else {
             throw .unavailable(backend: backendName, operation: "connect", reason: "out of memory")
         }
@@ -44,7 +49,12 @@ final class PostgresDriver: SQLDriver {
             PQfinish(c)
             throw .unavailable(backend: backendName, operation: "connect", reason: reason)
         }
-        conn = c
+        return c
+    }
+
+    func connect() throws(StorageError) {
+        guard conn == nil else { return }
+        conn = try openConnection()
         knownDays = nil
         do {
             let op = "prepare session"
