@@ -1,6 +1,6 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|abi-call|all] [--runs N]
+//     swift run -c release nazar-bench [bus|abi-call|storage|all] [--runs N]
 //
 // Every measurement goes through the real code: C plugins compiled from bench/plugins
 // with the system compiler, loaded through PluginLoader, driven by the Daemon.
@@ -167,6 +167,9 @@ do {
         print("|---|---|---|")
         print(String(format: "| collect() through the descriptor's function pointer (C plugin) | %d | %.2f |", calls, r.bare))
         print(String(format: "| same, with the host's per-call accounting (2 clock reads + counters) | %d | %.2f |", calls, r.accounted))
+    }
+    if which == "storage" || which == "all" {
+        try StorageBench.run(runs: min(runs, 3))
     }
 } catch {
     print("error: \(error)")

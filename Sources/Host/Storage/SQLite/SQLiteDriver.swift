@@ -10,6 +10,9 @@ final class SQLiteDriver: SQLDriver {
     let backendName = "sqlite"
     private var db: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// The batch sorted by (series, ts): consecutive inserts then land on the same
+    /// B-tree leaf instead of one leaf per series, which is most of the cost.
+    private var sorted: [StoredPoint] = []
 
     let dialect = SQLDialect(
         labelValue: { column, n in "json_extract(\(column), $\(n))" },
@@ -51,6 +54,10 @@ final class SQLiteDriver: SQLDriver {
             try query("PRAGMA journal_mode = WAL", [], operation: "configure \(path)")
             try query("PRAGMA synchronous = NORMAL", [], operation: "configure \(path)")
             try query("PRAGMA busy_timeout = 5000", [], operation: "configure \(path)")
+            // 64 MiB of page cache: the leaves of recent days stay in memory across batches.
+            try query("PRAGMA cache_size = -65536", [], operation: "configure \(path)")
+            // Checkpoint (and fsync the database) every ~40 MiB of WAL rather than every 4 MiB.
+            try query("PRAGMA wal_autocheckpoint = 10000", [], operation: "configure \(path)")
             try SchemaMigrator.apply(Self.migrations, on: self, now: wallClockNanoseconds())
         } catch {
             disconnect()
@@ -131,7 +138,10 @@ final class SQLiteDriver: SQLDriver {
     func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) {
         let op = "insert \(points.count) points"
         let s = try statement("INSERT OR IGNORE INTO points (series_id, ts, value) VALUES ($1, $2, $3)", operation: op)
-        for p in points {
+        sorted.removeAll(keepingCapacity: true)
+        sorted.append(contentsOf: points)
+        sorted.sort { $0.series != $1.series ? $0.series < $1.series : $0.timestamp < $1.timestamp }
+        for p in sorted {
             sqlite3_bind_int64(s, 1, p.series)
             sqlite3_bind_int64(s, 2, p.timestamp)
             sqlite3_bind_double(s, 3, p.value)
