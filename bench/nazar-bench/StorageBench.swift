@@ -43,13 +43,25 @@ enum StorageBench {
 
     /// Points/s of `Storage.write` in batches of `batch`, `series` series at 10 s
     /// intervals (the shape of a collector fleet), and bytes on disk per point after.
-    static func insert(_ backend: String, points: Int, series: Int, batch: Int) throws -> (rate: Double, bytesPerPoint: Double) {
+    /// This process's user + system CPU time in seconds.
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    static func insert(_ backend: String, points: Int, series: Int, batch: Int) throws -> (rate: Double, cpuRate: Double, bytesPerPoint: Double) {
         let (store, cleanup) = try makeStore(backend)
         defer { cleanup() }
         let ids = try registerSeries(store, count: series)
         let base = wallClockNanoseconds() - 6 * 86_400 * second
         var buffer = [StoredPoint](repeating: StoredPoint(series: 0, timestamp: 0, value: 0), count: batch)
         var written = 0
+        let cpuStart = cpuSeconds()
         let start = monotonicNanoseconds()
         while written < points {
             let n = min(batch, points - written)
@@ -62,8 +74,9 @@ enum StorageBench {
             written += n
         }
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
+        let cpu = cpuSeconds() - cpuStart
         let bytes = try store.bytesOnDisk()
-        return (Double(points) / seconds, Double(bytes) / Double(points))
+        return (Double(points) / seconds, Double(points) / cpu, Double(bytes) / Double(points))
     }
 
     struct QueryResult {
@@ -128,19 +141,29 @@ enum StorageBench {
 
     static func run(runs: Int) throws {
         let points = 2_000_000
-        print("\n| backend | operation | batch | series | points | runs | median points/s | min | max | bytes on disk / point |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for backend in ["sqlite", "postgresql"] {
-            var rates: [Double] = []
-            var bytes: [Double] = []
-            for _ in 0..<runs {
+        print("load average at start: \(loadAverage())")
+        print("\n| backend | operation | batch | series | points | runs | median points/s | min | max | points per CPU-second of nazar-bench | bytes on disk / point |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        // Interleaved, so both backends see the same background load.
+        var rates: [String: [Double]] = [:]
+        var cpuRates: [String: [Double]] = [:]
+        var bytes: [String: [Double]] = [:]
+        for _ in 0..<runs {
+            for backend in ["sqlite", "postgresql"] {
                 let r = try insert(backend, points: points, series: 1000, batch: 20_000)
-                rates.append(r.rate)
-                bytes.append(r.bytesPerPoint)
+                rates[backend, default: []].append(r.rate)
+                cpuRates[backend, default: []].append(r.cpuRate)
+                bytes[backend, default: []].append(r.bytesPerPoint)
             }
-            print(String(format: "| %@ | Storage.write, idempotent | 20000 | 1000 | %d | %d | %.0f k | %.0f k | %.0f k | %.1f |",
-                         backend, points, runs, median(rates) / 1e3, (rates.min() ?? 0) / 1e3, (rates.max() ?? 0) / 1e3, median(bytes)))
         }
+        for backend in ["sqlite", "postgresql"] {
+            let r = rates[backend] ?? [0]
+            // The PostgreSQL server's own CPU is in another process: only SQLite's column is the whole cost.
+            let cpu = backend == "sqlite" ? String(format: "%.0f k", median(cpuRates[backend] ?? [0]) / 1e3) : "n/a (server CPU not counted)"
+            print(String(format: "| %@ | Storage.write, idempotent | 20000 | 1000 | %d | %d | %.0f k | %.0f k | %.0f k | %@ | %.1f |",
+                         backend, points, runs, median(r) / 1e3, (r.min() ?? 0) / 1e3, (r.max() ?? 0) / 1e3, cpu, median(bytes[backend] ?? [0])))
+        }
+        print("load average at end: \(loadAverage())")
         print("\n| backend | query | tier | samples returned | runs | median ms | p95 ms | max ms | bytes on disk / raw point (all tiers) |")
         print("|---|---|---|---|---|---|---|---|---|")
         for backend in ["sqlite", "postgresql"] {
