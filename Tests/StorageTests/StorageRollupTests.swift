@@ -61,6 +61,15 @@ import Testing
         try store.storage.maintain(now: early)
         #expect(try store.storage.buckets(series: s, tier: .minute, from: 0, to: T.now).map(\.start) == [Self.base, Self.base + T.minute])
         #expect(try store.storage.buckets(series: s, tier: .hour, from: 0, to: T.now).map(\.start) == [Self.base])
+        // A query on the minute tier still shows the open minute, computed from raw points.
+        let edge = try store.storage.range(series: s, from: Self.base, to: early, step: T.minute, aggregation: .mean,
+                                           tier: .minute, now: early)
+        #expect(edge.samples == [RangeSample(timestamp: Self.base, value: 4), RangeSample(timestamp: Self.base + T.minute, value: 6),
+                                 RangeSample(timestamp: Self.base + 61 * T.minute, value: 5)])
+        // And the open hour on the hour tier.
+        let hourEdge = try store.storage.range(series: s, from: Self.base, to: early, step: T.hour, aggregation: .max,
+                                               tier: .hour, now: early)
+        #expect(hourEdge.samples == [RangeSample(timestamp: Self.base, value: 10), RangeSample(timestamp: Self.base + T.hour, value: 5)])
 
         // A late point into the closed minute 0 (a replay after an outage).
         try store.write([StoredPoint(series: s, timestamp: Self.base + 30 * Self.sec, value: -3)])

@@ -50,9 +50,26 @@ extension SQLStore {
             start = floorDiv(from, r) * r
             width = max(r, (step + r - 1) / r * r)
         }
-        let sql = rangeSQL(tier: tier, aggregation: aggregation)
         let rows = try locked { () throws(StorageError) in
-            try driver.query(sql, [.int(series), .int(start), .int(to), .int(width)], operation: "range query on \(tier.table)")
+            guard tier != .raw else {
+                return try driver.query(rangeSQL(tier: .raw, aggregation: aggregation), [.int(series), .int(start), .int(to), .int(width)],
+                                        operation: "range query on points")
+            }
+            // Steps the roll-up does not wholly cover yet (the last minutes or hours) are
+            // computed from raw points, so a dashboard's right edge is never empty.
+            let done = doneUntil[tier] ?? 0
+            let cut = min(to, max(start, start + floorDiv(done - start, width) * width))
+            var out: [[SQLValue]] = []
+            if cut > start {
+                out = try driver.query(rangeSQL(tier: tier, aggregation: aggregation), [.int(series), .int(start), .int(cut), .int(width)],
+                                       operation: "range query on \(tier.table)")
+            }
+            if cut < to {
+                // Same step grid: bucket = start + k * width, from `cut` on.
+                out += try driver.query(rangeSQL(tier: .raw, aggregation: aggregation), [.int(series), .int(cut), .int(to), .int(width)],
+                                        operation: "range query on points (not yet rolled up)")
+            }
+            return out
         }
         return RangeResult(tier: tier, samples: rows.map { RangeSample(timestamp: $0[0].int ?? 0, value: $0[1].double) })
     }
