@@ -296,7 +296,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Publishes self-metrics for every running instance once.
     public func publishSelfMetrics() {
-        let current = lifecycleLock.withLock { Array(instances.values) }
-        selfMetrics.publish(current)
+        let (current, writer) = lifecycleLock.withLock { (Array(instances.values), storageWriter) }
+        selfMetrics.publish(current, storage: writer.map { ($0.counters, $0.storage.backendName) })
     }
 }

@@ -24,6 +24,8 @@ import Testing
         d.start()
         #expect(d.storageWriter != nil)
         #expect(eventually { (Int(t.read("detector.out").split(separator: " ").first ?? "") ?? 0) >= 5 })
+        // The writer's counters are published as self-metrics.
+        d.publishSelfMetrics()
         let published = try #require(d.instance(named: "example")).stats.pointsPublished.load(ordering: .relaxed)
         d.shutdown()
         #expect(d.storageWriter == nil)
@@ -44,6 +46,11 @@ import Testing
         let alerts = try store.alertHistory(AlertHistoryFilter(rule: "value_high"))
         #expect(alerts.contains { $0.state == "firing" })
         #expect(try store.latest(host: "testhost").contains { $0.series.id == s.id })
+        // The writer's own counters went over the bus into the store too.
+        let own = try store.series(matching: [LabelMatcher("__name__", .equal, "nazar.storage.points_written")])
+        #expect(own.map { $0.label("backend") } == ["sqlite"])
+        let ownLatest = try store.latest(host: "testhost").first { $0.series.metric == "nazar.storage.points_written" }
+        #expect((ownLatest?.value ?? 0) > 0)
     }
 
     @Test func backendNoneStoresNothing() throws {
