@@ -17,6 +17,9 @@ final class PostgresDriver: SQLDriver {
     /// Days whose partition exists; nil means "reload from the catalog".
     private var knownDays: Set<Int64>?
     private var copyBuffer: [UInt8] = []
+    /// The batch sorted by (series, ts), so the insert-select walks the primary key in
+    /// order instead of jumping to a different index leaf for every row.
+    private var sorted: [StoredPoint] = []
 
     let dialect = SQLDialect(
         labelValue: { column, n in "(\(column) ->> CAST($\(n) AS TEXT))" },
@@ -192,7 +195,10 @@ final class PostgresDriver: SQLDriver {
     func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) {
         let op = "insert \(points.count) points"
         if layout == .partitions { try ensurePartitions(points) }
-        try copyIntoStaging(points, operation: op)
+        sorted.removeAll(keepingCapacity: true)
+        sorted.append(contentsOf: points)
+        sorted.sort { $0.series != $1.series ? $0.series < $1.series : $0.timestamp < $1.timestamp }
+        try sorted.withUnsafeBufferPointer { (b) throws(StorageError) in try copyIntoStaging(b, operation: op) }
         try query("INSERT INTO points (series_id, ts, value) SELECT series_id, ts, value FROM staging_points ON CONFLICT DO NOTHING",
                   [], operation: op)
     }
