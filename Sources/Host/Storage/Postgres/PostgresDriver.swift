@@ -143,9 +143,13 @@ final class PostgresDriver: SQLDriver {
             }
         }
         defer { for p in cValues { free(p) } }
-        let result = cValues.withUnsafeMutableBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buf.count)) { values in
-                PQexecParams(conn, sql, Int32(parameters.count), nil, parameters.isEmpty ? nil : values, nil, nil, 0)
+        let result = cValues.withUnsafeMutableBufferPointer { buf -> OpaquePointer? in
+            guard let base = buf.baseAddress, !buf.isEmpty else {
+                return PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0)
+            }
+            // strdup'd pointers are read-only to libpq: the rebinding only adds `const`.
+            return base.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { values in
+                PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
             }
         }
         defer { PQclear(result) }
@@ -253,8 +257,9 @@ final class PostgresDriver: SQLDriver {
             be32(8); be64(p.value.bitPattern)
         }
         be16(0xFFFF)
-        let sent = copyBuffer.withUnsafeBufferPointer { b in
-            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
+        let sent = copyBuffer.withUnsafeBufferPointer { b -> Int32 in
+            guard let base = b.baseAddress else { return -1 }
+            return base.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
         }
         let ended = sent == 1 ? PQputCopyEnd(conn, nil) : -1
         // Drain every result: the COPY's own, then the end of the command.
