@@ -167,6 +167,17 @@ enum DaemonConfigReader {
         for (key, field) in tiers {
             if let d = reader.duration(table, key, at: base, minimum: .seconds(3600)) { storage.retention[keyPath: field] = d }
         }
+        // Each tier is rolled up from the one below while that one still holds the data;
+        // a coarser tier kept for less time than a finer one is useless, not harmful.
+        let r = storage.retention
+        if r.minute < r.raw {
+            reader.warning("shorter than retention_raw: the 1-minute tier will hold nothing raw points do not",
+                           at: base.appending("retention_1m"))
+        }
+        if r.hour < r.minute {
+            reader.warning("shorter than retention_1m: the 1-hour tier will hold nothing the 1-minute tier does not",
+                           at: base.appending("retention_1h"))
+        }
         if let n = reader.integer(table, "buffer_points", at: base, range: StorageSettings.bufferPointsRange) {
             storage.bufferPoints = n
         }

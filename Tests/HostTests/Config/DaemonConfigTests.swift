@@ -199,6 +199,18 @@ extension Config {
             #expect(StorageSettings.defaults.sqlitePath(stateDirectory: "/var/lib/nazar") == "/var/lib/nazar/nazar.db")
         }
 
+        @Test func rollUpTiersKeptShorterThanFinerOnesAreWarnedAbout() throws {
+            let fx = try ConfigFixture()
+            try fx.writeMain("[storage]\nretention_raw = \"30d\"\nretention_1m = \"7d\"\nretention_1h = \"2d\"\n")
+            let loaded = try fx.load()
+            #expect(!loaded.hasErrors)
+            #expect(loaded.daemon.storage.retention.raw == .seconds(30 * 86_400))
+            let warnings = loaded.diagnostics.filter { !$0.isError && $0.key?.hasPrefix("storage.") == true }
+            #expect(warnings.map(\.key) == ["storage.retention_1m", "storage.retention_1h"])
+            #expect(warnings.map(\.line) == [3, 4])
+            #expect(warnings.first?.description.contains("shorter than retention_raw") == true)
+        }
+
         @Test(arguments: invalidValues)
         func invalidValueThrowsWithFileLineAndKey(_ testCase: (String, Int, String, String)) throws {
             let (text, line, key, message) = testCase
