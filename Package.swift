@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "PluginAPI"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PluginKit", dependencies: ["PluginAPI"]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libcurl transport, secrets and text escaping shared by the Slack, SMTP and Telegram notifiers.
@@ -51,7 +53,7 @@ let package = Package(
             name: "Host",
             dependencies: [
                 // PluginKit for the parsers plugins and host must agree on (durations, JSON).
-                "PluginAPI", "PluginKit", "CSystemd",
+                "PluginAPI", "PluginKit", "CSystemd", "CSQLite", "CPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -59,7 +61,8 @@ let package = Package(
             ],
             // Each area's README says what it owns; they are not resources.
             exclude: ["Systemd/README.md", "Logging/README.md", "Config/README.md", "Plugins/README.md",
-                      "Bus/README.md", "Daemon/README.md", "Support/README.md", "Replay/README.md", "Admin/README.md"]
+                      "Bus/README.md", "Daemon/README.md", "Support/README.md", "Replay/README.md", "Admin/README.md",
+                      "Storage/README.md"]
         ),
         .executableTarget(name: "nazard", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -83,6 +86,8 @@ let package = Package(
                     exclude: ["Servers"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
+        // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
+        .testTarget(name: "StorageTests", dependencies: ["Host"]),
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")

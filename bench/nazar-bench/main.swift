@@ -1,6 +1,6 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|all] [--runs N]
 //
 // `detectors` needs the plugin libraries built next to the executable:
 //     swift build -c release --product nazar-bench --product detector-ewma --product detector-threshold
@@ -264,6 +264,9 @@ do {
         print(String(format: "| same, through the host's CallTracker (in-flight mark, counters, 1-in-8 latency sample) | %d | %.2f |", calls, r.accounted))
         let swift = try benchSwiftCall(calls: calls)
         print(String(format: "| on_points() of a Swift PluginKit detector through its C descriptor (1-point batch) | %d | %.2f |", calls, swift))
+    }
+    if which == "storage" || which == "all" {
+        try StorageBench.run(runs: min(runs, 3))
     }
 } catch {
     print("error: \(error)")

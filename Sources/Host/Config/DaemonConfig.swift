@@ -70,6 +70,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var strictPermissions: Bool
     /// The `[bus]` section.
     public var bus: BusSettings
+    /// The `[storage]` section.
+    public var storage: StorageSettings
     /// `.zero` disables self-metrics.
     public var selfMetricsInterval: Duration
     /// One of `DaemonConfig.logLevels`.
@@ -90,6 +92,7 @@ public struct DaemonConfig: Sendable, Equatable {
             searchPath: ["/usr/lib/nazar/plugins", "/usr/local/lib/nazar/plugins"],
             strictPermissions: true,
             bus: .defaults,
+            storage: .defaults,
             selfMetricsInterval: .seconds(10),
             logLevel: "info",
             logTarget: .auto

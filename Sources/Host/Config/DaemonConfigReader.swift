@@ -5,6 +5,8 @@ enum DaemonConfigReader {
         "daemon": ["hostname", "state_directory", "plugins_directory"],
         "plugins": ["search_path", "strict_permissions"],
         "bus": ["backend", "queue_capacity", "batch_size", "overflow", "block_timeout", "max_series"],
+        "storage": ["backend", "path", "dsn", "dsn_file", "retention_raw", "retention_1m", "retention_1h",
+                    "buffer_points", "rollup_interval"],
         "self_metrics": ["interval"],
         "log": ["level", "target"],
     ]
@@ -46,6 +48,9 @@ enum DaemonConfigReader {
         }
         if let bus = tables["bus"] {
             config.bus = readBus(bus, reader: &reader)
+        }
+        if let storage = tables["storage"] {
+            config.storage = readStorage(storage, sourcePath: sourcePath, reader: &reader)
         }
         if let selfMetrics = tables["self_metrics"],
            let interval = reader.duration(selfMetrics, "interval", at: TOMLPath(keys: "self_metrics"),
@@ -133,6 +138,53 @@ enum DaemonConfigReader {
             bus.maxSeries = maxSeries
         }
         return bus
+    }
+
+    private static func readStorage(_ table: [String: TOMLNode], sourcePath: String,
+                                    reader: inout ConfigValueReader) -> StorageSettings {
+        let base = TOMLPath(keys: "storage")
+        var storage = StorageSettings.defaults
+        if let backend = reader.choice(table, "backend", at: base, as: StorageSettings.Backend.self) {
+            storage.backend = backend
+        }
+        // "" spells out the default (<state_directory>/nazar.db) in the shipped file.
+        if let path = reader.string(table, "path", at: base), !path.isEmpty {
+            storage.path = ConfigPaths.resolve(path, relativeTo: sourcePath)
+        }
+        if let dsn = reader.string(table, "dsn", at: base), !dsn.isEmpty { storage.dsn = dsn }
+        if let file = reader.string(table, "dsn_file", at: base), !file.isEmpty {
+            storage.dsnFile = ConfigPaths.resolve(file, relativeTo: sourcePath)
+        }
+        if storage.dsn != nil && storage.dsnFile != nil {
+            reader.error("give either dsn or dsn_file, not both", at: base.appending("dsn_file"))
+        }
+        if storage.backend == .postgresql && storage.dsn == nil && storage.dsnFile == nil && !reader.hasErrors {
+            reader.error("backend \"postgresql\" needs dsn or dsn_file", at: base.appending("backend"))
+        }
+        let tiers: [(String, WritableKeyPath<StorageRetention, Duration>)] = [
+            ("retention_raw", \.raw), ("retention_1m", \.minute), ("retention_1h", \.hour),
+        ]
+        for (key, field) in tiers {
+            if let d = reader.duration(table, key, at: base, minimum: .seconds(3600)) { storage.retention[keyPath: field] = d }
+        }
+        // Each tier is rolled up from the one below while that one still holds the data;
+        // a coarser tier kept for less time than a finer one is useless, not harmful.
+        let r = storage.retention
+        if r.minute < r.raw {
+            reader.warning("shorter than retention_raw: the 1-minute tier will hold nothing raw points do not",
+                           at: base.appending("retention_1m"))
+        }
+        if r.hour < r.minute {
+            reader.warning("shorter than retention_1m: the 1-hour tier will hold nothing the 1-minute tier does not",
+                           at: base.appending("retention_1h"))
+        }
+        if let n = reader.integer(table, "buffer_points", at: base, range: StorageSettings.bufferPointsRange) {
+            storage.bufferPoints = n
+        }
+        if let d = reader.duration(table, "rollup_interval", at: base, minimum: .seconds(1)) {
+            storage.rollupInterval = d
+        }
+        return storage
     }
 
     /// A host name must stay one word of `metrics.<host>.<metric>`: a '.' would split it

@@ -29,6 +29,8 @@ public final class Daemon: @unchecked Sendable {
     private var disabled: Set<String> = []
     private var wrotePID = false
     private let statusWarningLimiter = RateLimiter(intervalNanoseconds: 600_000_000_000)
+    /// Writes bus points and alerts into the configured store; nil with `backend = "none"`.
+    public private(set) var storageWriter: StorageWriter?
 
     /// Prepares the bus from a loaded configuration (or loads nazar.toml itself when
     /// `loaded` is nil). Throws when nazar.toml cannot be used.
@@ -69,6 +71,7 @@ public final class Daemon: @unchecked Sendable {
             pendingConfig = nil
             report(loaded.diagnostics)
             makeStateDirectory(config.stateDirectory)
+            startStorage()
             apply(loaded.instances, diagnostics: loaded.diagnostics)
         }
     }
@@ -91,8 +94,9 @@ public final class Daemon: @unchecked Sendable {
             report(loaded.diagnostics)
             var next = loaded.daemon
             if let dir = options.stateDirectory { next.stateDirectory = dir }
-            if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory {
-                logger.warning("bus, hostname or state_directory changes take effect at the next restart",
+            if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory
+                || next.storage != config.storage {
+                logger.warning("bus, storage, hostname or state_directory changes take effect at the next restart",
                                metadata: ["nazar_event": "reload_needs_restart"])
             }
             if next.searchPath != config.searchPath || next.strictPermissions != config.strictPermissions {
@@ -118,6 +122,9 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
             logger.notice("all instances stopped", metadata: ["nazar_event": "shutdown"])
+            // After the producers, so their last points are written.
+            storageWriter?.stop()
+            storageWriter = nil
         }
     }
 
@@ -195,6 +202,26 @@ public final class Daemon: @unchecked Sendable {
             value: .nan, score: .nan, timestamp: wallClockNanoseconds(), startsAt: 0, source: "nazard")
         if let event = firing ? alertBook.raise(alert) : alertBook.resolve(alert) {
             bus.publish(alert: event)
+        }
+    }
+
+    /// Lock held. Starts the storage writer before any plugin publishes; a store that
+    /// cannot be reached yet is retried by the writer, not fatal.
+    private func startStorage() {
+        let storage: (any Storage)?
+        do {
+            storage = try StorageFactory.make(config.storage, stateDirectory: config.stateDirectory)
+        } catch {
+            logger.error("storage disabled: \(error)", metadata: ["nazar_event": "storage_failed"])
+            return
+        }
+        guard let storage else { return }
+        let writer = StorageWriter(storage: storage, bus: bus, settings: config.storage, logger: logger)
+        if writer.start() {
+            storageWriter = writer
+            logger.info("storage: \(storage.backendName)", metadata: ["nazar_event": "storage_started"])
+        } else {
+            logger.error("storage disabled: cannot start its thread", metadata: ["nazar_event": "storage_failed"])
         }
     }
 
@@ -313,7 +340,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Publishes self-metrics for every running instance once.
     public func publishSelfMetrics() {
-        let current = lifecycleLock.withLock { Array(instances.values) }
-        selfMetrics.publish(current)
+        let (current, writer) = lifecycleLock.withLock { (Array(instances.values), storageWriter) }
+        selfMetrics.publish(current, storage: writer.map { ($0.counters, $0.storage.backendName) })
     }
 }

@@ -1,6 +1,7 @@
 /// Publishes the daemon's own counters as ordinary points on the bus (so they can be
 /// stored, charted and alerted on like any metric): per instance points published,
-/// delivered and dropped, queue depth, calls, errors and call latency.
+/// delivered and dropped, queue depth, calls, errors and call latency; the storage
+/// writer's counters.
 final class SelfMetricsPublisher: @unchecked Sendable {
     private let bus: any Bus
     private let lock = ConditionLock()
@@ -17,7 +18,8 @@ final class SelfMetricsPublisher: @unchecked Sendable {
         return id
     }
 
-    func publish(_ instances: [PluginInstance]) {
+    /// `storage`: the storage writer's counters and backend name, when it runs.
+    func publish(_ instances: [PluginInstance], storage: (counters: StorageWriter.Counters, backend: String)? = nil) {
         lock.withLock {
             let now = wallClockNanoseconds()
             scratch.removeAll(keepingCapacity: true)
@@ -48,6 +50,23 @@ final class SelfMetricsPublisher: @unchecked Sendable {
                     }
                 case .collector:
                     break
+                }
+            }
+            if let (c, backend) = storage {
+                let values: [(String, Double)] = [
+                    ("points_written", Double(c.pointsWritten)), ("points_lost", Double(c.pointsLost)),
+                    ("non_finite_skipped", Double(c.nonFiniteSkipped)), ("alerts_written", Double(c.alertsWritten)),
+                    ("write_failures", Double(c.writeFailures)), ("buffered_points", Double(c.buffered)),
+                    ("buffer_full_waits", Double(c.bufferFullWaits)), ("connected", c.connected ? 1 : 0),
+                ]
+                for (name, value) in values {
+                    let key = "nazar.storage.\(name)"
+                    var id = seriesIDs[key]
+                    if id == nil { id = try? bus.registry.intern(name: key, labels: [("backend", backend)]) }
+                    if let id {
+                        seriesIDs[key] = id
+                        scratch.append(BusPoint(series: id, timestamp: now, value: value))
+                    }
                 }
             }
             if let id = try? bus.registry.intern(name: "nazar.bus.series", labels: []) {

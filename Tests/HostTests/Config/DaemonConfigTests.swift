@@ -147,6 +147,15 @@ extension Config {
             ("[bus]\nblock_timeout = true\n", 2, "bus.block_timeout", "expected a duration such as \"10s\", got boolean"),
             ("[bus]\nmax_series = 0\n", 2, "bus.max_series", "0 is outside 1...100000000"),
             ("[self_metrics]\ninterval = \"50ms\"\n", 2, "self_metrics.interval", "'50ms' is too short: use 0s (off) or at least 100ms"),
+            ("[storage]\nbackend = \"mysql\"\n", 2, "storage.backend", "'mysql' is not one of sqlite, postgresql, none"),
+            ("[storage]\nbackend = \"postgresql\"\n", 2, "storage.backend", "backend \"postgresql\" needs dsn or dsn_file"),
+            ("[storage]\ndsn = \"host=db\"\ndsn_file = \"pg.dsn\"\n", 3, "storage.dsn_file", "give either dsn or dsn_file, not both"),
+            ("[storage]\nretention_raw = \"10m\"\n", 2, "storage.retention_raw", "'10m' is too short: the minimum is 1h"),
+            ("[storage]\nretention_1m = 12\n", 2, "storage.retention_1m", "12 is too short: the minimum is 1h"),
+            ("[storage]\nbuffer_points = 5\n", 2, "storage.buffer_points", "5 is outside 10000...100000000"),
+            ("[storage]\nrollup_interval = \"soon\"\n", 2, "storage.rollup_interval",
+             "'soon' is not a duration (examples: 500ms, 10s, 5m, 1h30m, 7d, or a number of seconds)"),
+            ("[storage]\npath = 3\n", 2, "storage.path", "expected a string, got integer"),
             ("[log]\nlevel = \"verbose\"\n", 2, "log.level", "'verbose' is not one of debug, info, notice, warning, error"),
             ("[log]\ntarget = \"syslog\"\n", 2, "log.target", "'syslog' is not one of auto, journal, stderr"),
             ("[log]\nlevel = 3\n", 2, "log.level", "expected a string, got integer"),
@@ -159,12 +168,48 @@ extension Config {
              "'web1.example.com' cannot be one topic word: use letters, digits, '-' and '_' (no '.')"),
             ("[daemon]\nhost = \"x\"\n", 2, "daemon.host", "unknown key (known keys: hostname, plugins_directory, state_directory)"),
             ("[log]\nlevel = \"info\"\n[logging]\nlevel = \"info\"\n", 3, "logging",
-             "unknown section (known sections: bus, daemon, log, plugins, self_metrics)"),
+             "unknown section (known sections: bus, daemon, log, plugins, self_metrics, storage)"),
             ("hostname = \"x\"\n[daemon]\n", 1, "hostname", "belongs in the [daemon] section"),
-            ("colour = true\n", 1, "colour", "unknown key outside any section (known sections: bus, daemon, log, plugins, self_metrics)"),
+            ("colour = true\n", 1, "colour", "unknown key outside any section (known sections: bus, daemon, log, plugins, self_metrics, storage)"),
             ("bus = 5\n", 1, "bus", "expected a table, got integer"),
             ("bus.overflow = \"never\"\n", 1, "bus.overflow", "'never' is not one of block, drop_newest, drop_oldest"),
         ]
+
+        @Test func storageSectionIsRead() throws {
+            let fx = try ConfigFixture()
+            try fx.writeMain("""
+                [storage]
+                backend = "postgresql"
+                dsn_file = "secrets/pg.dsn"
+                retention_raw = "2d"
+                retention_1m = "30d"
+                retention_1h = "365d"
+                buffer_points = 50000
+                rollup_interval = "30s"
+                """)
+            let d = try fx.load().daemon
+            #expect(d.storage == StorageSettings(
+                backend: .postgresql, path: nil, dsn: nil,
+                dsnFile: ConfigPaths.resolve("secrets/pg.dsn", relativeTo: fx.mainPath),
+                retention: StorageRetention(raw: .seconds(2 * 86_400), minute: .seconds(30 * 86_400), hour: .seconds(365 * 86_400)),
+                bufferPoints: 50_000, rollupInterval: .seconds(30)))
+            try fx.writeMain("[storage]\npath = \"db/n.db\"\n")
+            let sqlite = try fx.load().daemon.storage
+            #expect(sqlite.sqlitePath(stateDirectory: "/var/lib/nazar") == ConfigPaths.resolve("db/n.db", relativeTo: fx.mainPath))
+            #expect(StorageSettings.defaults.sqlitePath(stateDirectory: "/var/lib/nazar") == "/var/lib/nazar/nazar.db")
+        }
+
+        @Test func rollUpTiersKeptShorterThanFinerOnesAreWarnedAbout() throws {
+            let fx = try ConfigFixture()
+            try fx.writeMain("[storage]\nretention_raw = \"30d\"\nretention_1m = \"7d\"\nretention_1h = \"2d\"\n")
+            let loaded = try fx.load()
+            #expect(!loaded.hasErrors)
+            #expect(loaded.daemon.storage.retention.raw == .seconds(30 * 86_400))
+            let warnings = loaded.diagnostics.filter { !$0.isError && $0.key?.hasPrefix("storage.") == true }
+            #expect(warnings.map(\.key) == ["storage.retention_1m", "storage.retention_1h"])
+            #expect(warnings.map(\.line) == [3, 4])
+            #expect(warnings.first?.description.contains("shorter than retention_raw") == true)
+        }
 
         @Test(arguments: invalidValues)
         func invalidValueThrowsWithFileLineAndKey(_ testCase: (String, Int, String, String)) throws {

@@ -1,0 +1,2 @@
+// libpq (Debian: libpq-dev), used directly by Host/Storage/Postgres.
+#include <libpq-fe.h>
