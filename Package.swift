@@ -29,12 +29,14 @@ let package = Package(
         .target(name: "PluginAPI"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
+                       providers: [.apt(["librabbitmq-dev"])]),
         .target(name: "PluginKit", dependencies: ["PluginAPI"]),
         .target(
             name: "Host",
             dependencies: [
                 // PluginKit for the parsers plugins and host must agree on (durations, JSON).
-                "PluginAPI", "PluginKit", "CSystemd",
+                "PluginAPI", "PluginKit", "CSystemd", "CRabbitMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -31,4 +31,4 @@ ensure_swift() {
 }
 
 # Build dependencies of every target.
-BUILD_PACKAGES=(pkg-config gcc libc6-dev libsystemd-dev libsqlite3-dev)
+BUILD_PACKAGES=(pkg-config gcc libc6-dev libsystemd-dev libsqlite3-dev librabbitmq-dev)

@@ -20,6 +20,7 @@ public final class PointQueue: @unchecked Sendable {
     private var enqueuedTotal: UInt64 = 0
     private var dequeuedTotal: UInt64 = 0
     private var droppedTotal: UInt64 = 0
+    private var completedTotal: UInt64 = 0
 
     private static let notEmpty = ConditionLock.Condition.first
     private static let notFull = ConditionLock.Condition.second
@@ -137,6 +138,13 @@ public final class PointQueue: @unchecked Sendable {
         lock.broadcast(Self.notFull)
         return n
     }
+
+    /// Called by the subscriber's worker after a popped batch was fully handled (its
+    /// `on_points` returned), so a broker consumer can acknowledge what is really done.
+    public func markCompleted(_ n: Int) { lock.withLock { completedTotal &+= UInt64(n) } }
+
+    /// Points popped and reported handled through `markCompleted`.
+    public var completedCount: UInt64 { lock.withLock { completedTotal } }
 
     /// Wakes the consumer without data (used to deliver stop requests and timers).
     public func wake() { lock.withLock { lock.broadcast(Self.notEmpty) } }

@@ -4,14 +4,14 @@ enum DaemonConfigReader {
     static let sections: [String: [String]] = [
         "daemon": ["hostname", "state_directory", "plugins_directory"],
         "plugins": ["search_path", "strict_permissions"],
-        "bus": ["backend", "queue_capacity", "batch_size", "overflow", "block_timeout", "max_series"],
+        "bus": ["backend", "queue_capacity", "batch_size", "overflow", "block_timeout", "max_series", "rabbitmq"],
         "self_metrics": ["interval"],
         "log": ["level", "target"],
     ]
 
     /// Known bus backends; those not in `availableBackends` are refused by name.
     static let knownBackends = ["embedded", "rabbitmq"]
-    static let availableBackends = ["embedded"]
+    static let availableBackends = ["embedded", "rabbitmq"]
     static let maxSeriesRange = 1...100_000_000
 
     static func read(_ root: [String: TOMLNode], sourcePath: String, reader: inout ConfigValueReader) -> DaemonConfig {
@@ -46,6 +46,9 @@ enum DaemonConfigReader {
         }
         if let bus = tables["bus"] {
             config.bus = readBus(bus, reader: &reader)
+            if let rabbit = reader.table(bus, "rabbitmq", at: TOMLPath(keys: "bus")) {
+                config.bus.rabbitmq = RabbitMQSettings.read(rabbit, sourcePath: sourcePath, reader: &reader)
+            }
         }
         if let selfMetrics = tables["self_metrics"],
            let interval = reader.duration(selfMetrics, "interval", at: TOMLPath(keys: "self_metrics"),
