@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
-        .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures"]),
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")

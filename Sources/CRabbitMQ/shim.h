@@ -162,6 +162,18 @@ static inline int nz_amqp_declare_queue(amqp_connection_state_t c, const char *q
     return NZ_AMQP_OK;
 }
 
+/* Looks a queue up without creating it (passive declare): its consumer and message
+ * counts. A missing queue makes the broker close the channel (NZ_AMQP_CLOSED). */
+static inline int nz_amqp_queue_counts(amqp_connection_state_t c, const char *queue, uint32_t *consumers,
+                                       uint32_t *messages, char *err, size_t errlen) {
+    amqp_queue_declare_ok_t *ok = amqp_queue_declare(c, 1, amqp_cstring_bytes(queue), 1, 0, 0, 0, amqp_empty_table);
+    int k = nz_amqp_explain(amqp_get_rpc_reply(c), "queue.declare(passive)", err, errlen);
+    if (k != NZ_AMQP_OK || !ok) return k == NZ_AMQP_OK ? NZ_AMQP_IO : k;
+    *consumers = ok->consumer_count;
+    *messages = ok->message_count;
+    return NZ_AMQP_OK;
+}
+
 /* Sets the prefetch window and starts consuming with manual acks. */
 static inline int nz_amqp_consume(amqp_connection_state_t c, const char *queue, int prefetch, char *err, size_t errlen) {
     amqp_basic_qos(c, 1, 0, (uint16_t)prefetch, 0);

@@ -12,6 +12,13 @@ public struct BrokerEndpoint: Sendable, Equatable, CustomStringConvertible {
         public var description: String { "'\(url)' is not a broker URL: \(reason) (example: amqp://broker.example:5672)" }
     }
 
+    /// An endpoint given by parts (no credentials).
+    public init(host: String, port: Int, tls: Bool = false) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+    }
+
     /// `amqp[s]://[user[:password]@]host[:port][/]`; the vhost comes from `bus.rabbitmq.vhost`.
     public init(parsing url: String) throws(ParseError) {
         let scheme: Substring

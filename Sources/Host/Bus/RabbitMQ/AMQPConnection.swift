@@ -87,6 +87,14 @@ final class AMQPConnection {
         try check(code)
     }
 
+    /// Consumers attached to an existing queue (throws `.closed` when it does not exist).
+    func queueConsumers(_ queue: String) throws(AMQPError) -> Int {
+        var consumers: UInt32 = 0
+        var messages: UInt32 = 0
+        try check(nz_amqp_queue_counts(state, queue, &consumers, &messages, &error, error.count))
+        return Int(consumers)
+    }
+
     func consume(queue: String, prefetch: Int) throws(AMQPError) {
         try check(nz_amqp_consume(state, queue, Int32(prefetch), &error, error.count))
     }
