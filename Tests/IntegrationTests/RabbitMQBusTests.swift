@@ -103,11 +103,11 @@ import Testing
         defer { recorder.stop() }
         try waitForQueue(central.queueName(for: "rec"))
 
-        let total = 60_000
+        let total = 100_000
         nonisolated(unsafe) var lost = 0
         let producer = Thread {
-            lost = (try? publishSequence(agent, metric: "net.bytes", from: 0, count: total, series: 16, batch: 500,
-                                         pause: .milliseconds(10))) ?? -1
+            lost = (try? publishSequence(agent, metric: "net.bytes", from: 0, count: total, series: 16, batch: 250,
+                                         pause: .milliseconds(20))) ?? -1
         }
         producer.start()
         usleep(1_000_000)

@@ -88,8 +88,11 @@ final class BrokerConsumer: @unchecked Sendable {
                         logger.error("bus consumer: the broker refused us: \(error.message)", metadata: ["nazar_event": "bus_auth_failed"])
                         complainedAuth = true
                     }
-                } else {
+                } else if backoff == settings.reconnectMin {
+                    // Once per outage; the retries that follow are expected and quiet.
                     logger.warning("bus consumer \(queueName): \(error.message); reconnecting", metadata: ["nazar_event": "bus_consumer_lost"])
+                } else {
+                    logger.debug("bus consumer \(queueName): \(error.message); retrying", metadata: ["nazar_event": "bus_consumer_retry"])
                 }
                 endpointIndex += 1
                 let until = monotonicNanoseconds() + backoff.nanoseconds
