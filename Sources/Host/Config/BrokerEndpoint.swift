@@ -19,6 +19,14 @@ public struct BrokerEndpoint: Sendable, Equatable, CustomStringConvertible {
         self.tls = tls
     }
 
+    /// A copy with credentials.
+    public func with(user: String?, password: String?) -> BrokerEndpoint {
+        var e = self
+        e.user = user
+        e.password = password
+        return e
+    }
+
     /// `amqp[s]://[user[:password]@]host[:port][/]`; the vhost comes from `bus.rabbitmq.vhost`.
     public init(parsing url: String) throws(ParseError) {
         let scheme: Substring
