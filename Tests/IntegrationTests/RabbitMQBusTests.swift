@@ -16,7 +16,7 @@ import Testing
         let queue = central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")])
         let recorder = PointRecorder(queue: queue, registry: central.registry)
         defer { recorder.stop() }
-        try waitForQueue(central.queueName(for: "rec"))
+        try TestBroker.waitForConsumer(central.queueName(for: "rec"))
 
         let lost = try publishSequence(agent, metric: "cpu.usage", from: 0, count: 50_000, series: 8, batch: 1_000)
         #expect(lost == 0)
@@ -37,7 +37,7 @@ import Testing
         let memOnly = PointRecorder(queue: central.subscribePoints(name: "mem", patterns: [try BindingPattern("metrics.*.mem.#")]),
                                     registry: central.registry)
         defer { memOnly.stop() }
-        try waitForQueue(central.queueName(for: "mem"))
+        try TestBroker.waitForConsumer(central.queueName(for: "mem"))
         _ = try publishSequence(agent, metric: "cpu.usage", from: 0, count: 100, series: 1, batch: 100)
         _ = try publishSequence(agent, metric: "mem.used", from: 100, count: 100, series: 1, batch: 100)
         #expect(memOnly.wait(for: 100, timeout: .seconds(10)))
@@ -54,7 +54,7 @@ import Testing
         let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
         defer { agent.close(); central.close() }
         let alerts = central.subscribeAlerts(name: "notify", patterns: [try BindingPattern("alerts.critical.#")])
-        try waitForQueue(central.queueName(for: "notify"))
+        try TestBroker.waitForConsumer(central.queueName(for: "notify"))
         let alert = AlertEvent(rule: "disk_full_\(run)", severity: .critical, state: .firing, labels: [("host", "a"), ("mount", "/")],
                                summary: "disk / at 99%", value: 99, score: 1, timestamp: 42, startsAt: 41, source: "det")
         #expect(agent.publish(alert: alert) == 1)
@@ -101,7 +101,7 @@ import Testing
         let recorder = PointRecorder(queue: central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")]),
                                      registry: central.registry)
         defer { recorder.stop() }
-        try waitForQueue(central.queueName(for: "rec"))
+        try TestBroker.waitForConsumer(central.queueName(for: "rec"))
 
         let total = 100_000
         nonisolated(unsafe) var lost = 0
@@ -126,24 +126,5 @@ import Testing
         let metrics = Dictionary(agent.selfMetrics, uniquingKeysWith: { a, _ in a })
         #expect(metrics["nazar.bus.replayed_points"] ?? 0 > 0)
         #expect(metrics["nazar.bus.spool_bytes"] ?? -1 < 4096, "spool emptied after replay")
-    }
-
-    /// Waits until the broker has the queue, so points published next are routed to it.
-    func waitForQueue(_ name: String) throws {
-        let settings = RabbitMQSettings(urls: [TestBroker.url], vhost: TestBroker.vhost, timeout: .seconds(3))
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            // A passive check would close the channel on absence; declaring with the same
-            // arguments is idempotent and tells the same thing once the consumer is up.
-            do throws(AMQPError) {
-                let c = try AMQPConnection.open(TestBroker.endpoint, vhost: TestBroker.vhost,
-                                                credentials: BrokerCredentials(user: TestBroker.user, password: TestBroker.password),
-                                                settings: settings, confirms: false)
-                defer { c.close(polite: true) }
-                if try c.queueConsumers(name) > 0 { return }
-            } catch {}
-            usleep(100_000)
-        }
-        throw TestError("queue \(name) has no consumer after 10 s")
     }
 }

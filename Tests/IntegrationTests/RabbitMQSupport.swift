@@ -42,6 +42,24 @@ enum TestBroker {
         guard p.terminationStatus == 0 else { throw TestError("scripts/\(name) exited with \(p.terminationStatus)") }
     }
 
+/// Waits until the broker has the queue with a consumer, so points published next are routed to it.
+    static func waitForConsumer(_ name: String, timeout: Duration = .seconds(10)) throws {
+        let settings = RabbitMQSettings(urls: [TestBroker.url], vhost: TestBroker.vhost, timeout: .seconds(3))
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            // A passive declare: a missing queue closes the channel, which is just "not yet".
+            do throws(AMQPError) {
+                let c = try AMQPConnection.open(TestBroker.endpoint, vhost: TestBroker.vhost,
+                                                credentials: BrokerCredentials(user: TestBroker.user, password: TestBroker.password),
+                                                settings: settings, confirms: false)
+                defer { c.close(polite: true) }
+                if try c.queueConsumers(name) > 0 { return }
+            } catch {}
+            usleep(100_000)
+        }
+        throw TestError("queue \(name) has no consumer after \(timeout)")
+    }
+
     /// Writes a credentials file (user:password) and returns its path.
     static func credentialsFile(in dir: String, password: String = TestBroker.password) throws -> String {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
