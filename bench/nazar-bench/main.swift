@@ -1,6 +1,9 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|abi-call|all] [--runs N]
+//     swift run -c release nazar-bench [bus|abi-call|rabbitmq|all] [--runs N]
+//
+// `rabbitmq` needs a broker (scripts/start-rabbitmq; NAZAR_RABBITMQ_URL and
+// NAZAR_RABBITMQ_VHOST override the test broker's address) and is not part of `all`.
 //
 // Every measurement goes through the real code: C plugins compiled from bench/plugins
 // with the system compiler, loaded through PluginLoader, driven by the Daemon.
@@ -49,15 +52,25 @@ func machine() -> String {
 
 /// Points/s from one C collector through host->publish, the embedded bus and on_points
 /// into one C detector, batched.
-func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false) throws -> [Double] {
+func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false, rabbitmq: Bool = false) throws -> [Double] {
     let dir = try temporaryDirectory()
     mkdir("\(dir)/plugins.d", 0o755)
     mkdir("\(dir)/lib", 0o755)
     try compile("\(repository)/bench/plugins/bench-collector.c", "\(dir)/lib/bench-collector.so")
     try compile("\(repository)/bench/plugins/bench-detector.c", "\(dir)/lib/bench-detector.so")
+    // Broker queues are durable: a fresh host name per call keeps runs apart.
+    let host = rabbitmq ? "bench-\(UInt32.random(in: 0...UInt32.max))" : "bench"
+    let brokerURL = ProcessInfo.processInfo.environment["NAZAR_RABBITMQ_URL"] ?? "amqp://nazar:nazar-test-secret@127.0.0.1:5673"
+    let brokerVhost = ProcessInfo.processInfo.environment["NAZAR_RABBITMQ_VHOST"] ?? "nazar-test"
+    let rabbitmqSection = rabbitmq ? """
+        backend = "rabbitmq"
+        [bus.rabbitmq]
+        urls = ["\(brokerURL)"]
+        vhost = "\(brokerVhost)"
+        """ : ""
     try """
         [daemon]
-        hostname = "bench"
+        hostname = "\(host)"
         state_directory = "\(dir)/state"
         [plugins]
         search_path = ["\(dir)/lib"]
@@ -66,6 +79,7 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         batch_size = 4096
         overflow = "block"
         block_timeout = "10s"
+        \(rabbitmqSection)
         [self_metrics]
         interval = "0s"
         """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
@@ -80,7 +94,7 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         """.write(toFile: "\(dir)/plugins.d/collector.toml", atomically: true, encoding: .utf8)
     try """
         plugin = "bench-detector"
-        subscribe = ["metrics.bench.bench.#"]
+        subscribe = ["metrics.\(host).bench.#"]
         """.write(toFile: "\(dir)/plugins.d/detector.toml", atomically: true, encoding: .utf8)
 
     var rates: [Double] = []
@@ -158,6 +172,19 @@ do {
             print(String(format: "| C collector → publish → embedded bus → on_points → C detector | %@ | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |",
                          byName ? "name + labels" : "series id", batch, series, points, runs,
                          median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
+        }
+    }
+    if which == "rabbitmq" {
+        // Same run, same plugins: the embedded bus, then the broker with publisher confirms
+        // (collector → publish → broker → consumer → on_points, one nazard process).
+        print("\n| bus path | batch | series | points | runs | median points/s | min | max |")
+        print("|---|---|---|---|---|---|---|---|")
+        for (label, rabbit, points, batch) in [("embedded bus", false, 10_000_000, 1000),
+                                               ("RabbitMQ bus (confirms, persistent, durable queue)", true, 2_000_000, 1000),
+                                               ("RabbitMQ bus (confirms, persistent, durable queue)", true, 2_000_000, 10_000)] {
+            let r = try benchBus(runs: runs, points: points, batch: batch, series: 100, rabbitmq: rabbit)
+            print(String(format: "| C collector → publish → %@ → on_points → C detector | %d | 100 | %d | %d | %.3f M | %.3f M | %.3f M |",
+                         label, batch, points, runs, median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
         }
     }
     if which == "abi-call" || which == "all" {

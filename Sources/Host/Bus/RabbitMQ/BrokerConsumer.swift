@@ -53,7 +53,28 @@ final class BrokerConsumer: @unchecked Sendable {
 
     var decodeErrors: UInt64 { lock.withLock { decodeErrorsTotal } }
 
-    func start() -> Bool { WorkerThread.start(name: "nz-bus-consume") { [self] in run() } }
+    private var firstAttemptDone = false
+
+    /// Starts the thread and waits (up to the broker timeout) until its queue is declared
+    /// and bound, or the first attempt failed: points published after subscribing are then
+    /// routed to the queue (an exchange drops messages no queue is bound for).
+    func start() -> Bool {
+        guard WorkerThread.start(name: "nz-bus-consume", { [self] in run() }) else { return false }
+        let deadline = monotonicNanoseconds() + settings.timeout.nanoseconds
+        lock.withLock {
+            while !firstAttemptDone && monotonicNanoseconds() < deadline {
+                lock.wait(.second, untilMonotonicNanoseconds: deadline)
+            }
+        }
+        return true
+    }
+
+    private func attemptDone() {
+        lock.withLock {
+            firstAttemptDone = true
+            lock.broadcast(.second)
+        }
+    }
 
     /// Stops consuming and closes the connection; unacknowledged deliveries go back to
     /// the queue. Waits for the thread.
@@ -78,11 +99,13 @@ final class BrokerConsumer: @unchecked Sendable {
                 try c.declareExchange(exchange)
                 try c.declareQueue(queueName, exchange: exchange, patterns: patterns)
                 try c.consume(queue: queueName, prefetch: settings.prefetch)
+                attemptDone()
                 backoff = settings.reconnectMin
                 complainedAuth = false
                 logger.info("consuming \(queueName) from \(endpoint)", metadata: ["nazar_event": "bus_consuming"])
                 try consume(c)
             } catch {
+                attemptDone()
                 if error.kind == .authentication {
                     if !complainedAuth {
                         logger.error("bus consumer: the broker refused us: \(error.message)", metadata: ["nazar_event": "bus_auth_failed"])
