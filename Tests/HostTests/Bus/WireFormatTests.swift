@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Host
 
@@ -92,5 +93,52 @@ import Testing
         var badSeverity = bytes; badSeverity[2] = 9
         #expect(throws: WireFormatError(offset: 2, reason: "unknown severity 9")) { try badSeverity.withUnsafeBytes { try AlertCodec.decode($0) } }
         #expect(throws: WireFormatError.self) { try Array(bytes.dropLast(3)).withUnsafeBytes { try AlertCodec.decode($0) } }
+    }
+}
+
+/// "Others may consume it": the reference Python decoder in bench/bus-decode.py reads
+/// what nazard writes (points, alerts and a spool segment).
+@Suite struct WireFormatPythonDecoderTests {
+    func python(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "\(TestPaths.repository)/bench/bus-decode.py"] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw TestFailure("bus-decode.py \(args) exited \(p.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func pythonDecoderReadsPointsAlertsAndSpool() throws {
+        let dir = try TestPaths.makeTemporaryDirectory("wire")
+        let reg = SeriesRegistry(maxSeries: 100, defaultHost: "web-1")
+        let s = try reg.intern(name: "disk.used", labels: [("mount", "/var")])
+        let enc = PointsEncoder(registry: reg, maxPointsPerMessage: 100)
+        var messages: [PointsEncoder.Message] = []
+        [BusPoint(series: s, timestamp: 1_700_000_000_000_000_000, value: 0.75)].withUnsafeBufferPointer { enc.encode($0, into: &messages) }
+        try Data(messages[0].body).write(to: URL(fileURLWithPath: "\(dir)/points.bin"))
+        let points = try JSONSerialization.jsonObject(with: Data(try python(["points", "\(dir)/points.bin"]).utf8)) as? [[String: Any]]
+        let p = try #require(points?.first)
+        #expect(p["name"] as? String == "disk.used")
+        #expect(p["labels"] as? [String: String] == ["host": "web-1", "mount": "/var"])
+        #expect((p["timestamp_ns"] as? NSNumber)?.int64Value == 1_700_000_000_000_000_000)
+        #expect(p["value"] as? Double == 0.75)
+
+        let alert = AlertEvent(rule: "disk_full", severity: .critical, state: .firing, labels: [("mount", "/var")],
+                               summary: "/var at 97%", value: 97, score: 1, timestamp: 5, startsAt: 4, source: "thr")
+        try Data(AlertCodec.encode(alert)).write(to: URL(fileURLWithPath: "\(dir)/alert.bin"))
+        let a = try JSONSerialization.jsonObject(with: Data(try python(["alert", "\(dir)/alert.bin"]).utf8)) as? [String: Any]
+        #expect(a?["rule"] as? String == "disk_full")
+        #expect(a?["severity"] as? String == "critical")
+        #expect(a?["summary"] as? String == "/var at 97%")
+
+        let spool = try DiskSpool(directory: "\(dir)/spool", maxBytes: 1 << 20, policy: .block)
+        _ = try spool.append([SpoolRecord(exchange: .points, routingKey: messages[0].routingKey, pointCount: 1, body: messages[0].body),
+                              SpoolRecord(exchange: .alerts, routingKey: alert.topic, pointCount: 0, body: AlertCodec.encode(alert))])
+        let records = try JSONSerialization.jsonObject(with: Data(try python(["spool", "\(dir)/spool/0000000000000001.seg"]).utf8)) as? [[String: Any]]
+        #expect(records?.map { $0["routing_key"] as? String } == ["metrics.web-1.disk.used", "alerts.critical.disk_full"])
     }
 }
