@@ -255,6 +255,24 @@ static inline int nz_amqp_wait_confirms(amqp_connection_state_t c, uint64_t last
     return NZ_AMQP_OK;
 }
 
+/* Lets the library read and send heartbeats on an otherwise idle connection (it only
+ * does so inside calls). Returns NZ_AMQP_OK, or an error class if the connection died. */
+static inline int nz_amqp_tick(amqp_connection_state_t c, char *err, size_t errlen) {
+    struct timeval tv = { 0, 0 };
+    amqp_frame_t f;
+    int rc = amqp_simple_wait_frame_noblock(c, &f, &tv);
+    if (rc == AMQP_STATUS_OK || rc == AMQP_STATUS_TIMEOUT) {
+        if (rc == AMQP_STATUS_OK && f.frame_type == AMQP_FRAME_METHOD &&
+            (f.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD || f.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)) {
+            snprintf(err, errlen, "broker closed the channel or connection");
+            return NZ_AMQP_CLOSED;
+        }
+        return NZ_AMQP_OK;
+    }
+    snprintf(err, errlen, "idle connection: %s", amqp_error_string2(rc));
+    return NZ_AMQP_IO;
+}
+
 /* One delivered message. The body stays valid until nz_amqp_release. */
 typedef struct {
     amqp_envelope_t envelope;

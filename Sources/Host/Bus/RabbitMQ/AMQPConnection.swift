@@ -12,7 +12,7 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
 
-    init(code: Int32, buffer: UnsafePointer<CChar>) {
+    init(code: Int32, buffer: [CChar]) {
         switch code {
         case Int32(NZ_AMQP_AUTH): kind = .authentication
         case Int32(NZ_AMQP_CLOSED): kind = .closed
@@ -21,7 +21,7 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         case Int32(NZ_AMQP_TIMEOUT): kind = .timeout
         default: kind = .unreachable
         }
-        message = String(cString: buffer)
+        message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
@@ -64,14 +64,14 @@ final class AMQPConnection {
             }
         }
         guard let state else {
-            throw err.withUnsafeBufferPointer { AMQPError(code: klass, buffer: $0.baseAddress!) }
+            throw AMQPError(code: klass, buffer: err)
         }
         return AMQPConnection(state: state, endpoint: endpoint)
     }
 
     private func check(_ code: Int32) throws(AMQPError) {
         guard code != Int32(NZ_AMQP_OK) else { return }
-        throw error.withUnsafeBufferPointer { AMQPError(code: code, buffer: $0.baseAddress!) }
+        throw AMQPError(code: code, buffer: error)
     }
 
     func declareExchange(_ name: String) throws(AMQPError) {
@@ -112,6 +112,9 @@ final class AMQPConnection {
     func waitForConfirms(timeoutMilliseconds: Int) throws(AMQPError) {
         try check(nz_amqp_wait_confirms(state, lastPublishedTag, Int32(clamping: timeoutMilliseconds), &error, error.count))
     }
+
+    /// Services heartbeats on an idle connection; throws if the broker went away.
+    func tick() throws(AMQPError) { try check(nz_amqp_tick(state, &error, error.count)) }
 
     /// Waits up to `timeoutMilliseconds` for a delivery and hands its body to `body`
     /// (valid only during the call). Returns nil on timeout.

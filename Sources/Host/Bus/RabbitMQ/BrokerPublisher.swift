@@ -121,7 +121,12 @@ final class BrokerPublisher: @unchecked Sendable {
                 // Keep order: anything new waits behind what is spooled.
                 spoolJobs(batch)
                 replaySegment()
-            } else if connection != nil {
+            } else if let c = connection {
+                if batch.isEmpty {
+                    // Idle: librabbitmq only sends heartbeats inside calls; without this
+                    // the broker would drop a quiet agent's connection.
+                    do throws(AMQPError) { try c.tick() } catch { dropConnection(error) }
+                }
                 publishJobs(batch)
             } else {
                 spoolJobs(batch)

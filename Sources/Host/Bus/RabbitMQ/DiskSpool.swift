@@ -138,11 +138,8 @@ public final class DiskSpool {
                 while bytes + buffer.count > maxBytes, segments.count > 1 {
                     try dropOldestSegment()
                 }
-                if bytes + buffer.count > maxBytes, let only = segments.first, activeFD >= 0 {
-                    // The open segment alone is too big: close it and drop it too.
-                    close(activeFD)
-                    activeFD = -1
-                    _ = only
+                if bytes + buffer.count > maxBytes, !segments.isEmpty {
+                    // The open segment alone is too big: drop it too (removal closes it).
                     try dropOldestSegment()
                 }
             }
@@ -150,9 +147,10 @@ public final class DiskSpool {
         if activeFD < 0 || (sizes[segments.last ?? 0] ?? 0) >= segmentBytes { try openNewSegment() }
         guard let seq = segments.last else { return .full }
         let ok = buffer.withUnsafeBytes { raw -> Bool in
+            guard let base = raw.baseAddress else { return true }
             var off = 0
             while off < raw.count {
-                let n = write(activeFD, raw.baseAddress! + off, raw.count - off)
+                let n = write(activeFD, base + off, raw.count - off)
                 if n < 0 { if errno == EINTR { continue }; return false }
                 off += n
             }
