@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Why the RabbitMQ bus could not be set up; names the setting or file at fault.
-public struct RabbitMQBusError: Error, CustomStringConvertible, Sendable {
+public struct RabbitMQBusError: Error, Equatable, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
 }
