@@ -57,6 +57,26 @@ public final class PointQueue: @unchecked Sendable {
         enqueuedTotal &+= UInt64(n)
     }
 
+    /// Queues as many of `points` as fit before the monotonic deadline, waiting for room,
+    /// and returns how many were queued. Nothing is dropped or counted as dropped: a
+    /// broker consumer keeps the rest unacknowledged and offers it again.
+    public func pushWaiting(_ points: UnsafeBufferPointer<BusPoint>, untilMonotonicNanoseconds deadline: Int64) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        var offset = 0
+        while offset < points.count && !closed {
+            let n = min(points.count - offset, capacity - count)
+            if n > 0 {
+                append(points, from: offset, count: n)
+                offset += n
+                lock.signal(Self.notEmpty)
+                continue
+            }
+            if !lock.wait(Self.notFull, untilMonotonicNanoseconds: deadline) && count == capacity { break }
+        }
+        return offset
+    }
+
     /// Pushes points; returns how many were dropped (0 when all were queued).
     /// Returns all as dropped once the queue is closed.
     @discardableResult

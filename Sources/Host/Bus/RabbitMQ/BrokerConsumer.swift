@@ -187,8 +187,9 @@ final class BrokerConsumer: @unchecked Sendable {
                 if outcome.error == nil && !points.isEmpty {
                     var offset = 0
                     while offset < points.count {
-                        let dropped = points[offset...].withUnsafeBufferPointer { queue.push($0) }
-                        offset = points.count - dropped
+                        offset += points[offset...].withUnsafeBufferPointer {
+                            queue.pushWaiting($0, untilMonotonicNanoseconds: monotonicNanoseconds() + 200_000_000)
+                        }
                         // Unacknowledged, so the broker redelivers what did not fit.
                         if queue.isClosed || isStopping { return }
                     }
