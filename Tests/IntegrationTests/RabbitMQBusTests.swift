@@ -123,6 +123,9 @@ import Testing
         #expect(missing.isEmpty, "missing \(missing.count), first \(missing.prefix(5))")
         print("outage test: \(total) sent, \(recorder.distinct) distinct received, \(missing.count) lost, "
               + "\(recorder.duplicates) duplicates, \(Int(spooledWhileDown)) spooled while down")
+        let connectedDeadline = ContinuousClock.now + .seconds(10)
+        while agent.state != .connected && ContinuousClock.now < connectedDeadline { usleep(50_000) }
+        #expect(agent.state == .connected, "spool replayed, back to publishing directly")
         let metrics = Dictionary(agent.selfMetrics, uniquingKeysWith: { a, _ in a })
         #expect(metrics["nazar.bus.replayed_points"] ?? 0 > 0)
         #expect(metrics["nazar.bus.spool_bytes"] ?? -1 < 4096, "spool emptied after replay")

@@ -1,3 +1,11 @@
+/// What the RabbitMQ bus's disk spool does when appending would exceed its byte limit.
+public enum SpoolPolicy: String, Sendable, CaseIterable {
+    /// Delete the oldest segment(s) to make room; their points are counted as dropped.
+    case dropOldest = "drop_oldest"
+    /// Refuse the append: the producer keeps waiting until replay frees space.
+    case block
+}
+
 /// The `[bus.rabbitmq]` table of nazar.toml: where the broker is and how the bus uses it.
 public struct RabbitMQSettings: Sendable, Equatable {
     /// Broker endpoints, tried in order on every (re)connect: `amqp://host[:port]` or

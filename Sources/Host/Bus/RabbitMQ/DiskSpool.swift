@@ -2,14 +2,6 @@
 import Glibc
 #endif
 
-/// What the spool does when appending would exceed its byte limit.
-public enum SpoolPolicy: String, Sendable, CaseIterable {
-    /// Delete the oldest segment(s) to make room; their points are counted as dropped.
-    case dropOldest = "drop_oldest"
-    /// Refuse the append: the producer keeps waiting until replay frees space.
-    case block
-}
-
 /// Why the spool failed; always names the file.
 public struct SpoolError: Error, CustomStringConvertible, Sendable {
     public var path: String
