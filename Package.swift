@@ -45,6 +45,8 @@ let package = Package(
                        providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
+                       providers: [.apt(["librabbitmq-dev"])]),
         .target(name: "PluginKit", dependencies: ["PluginAPI"]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libcurl transport, secrets and text escaping shared by the Slack, SMTP and Telegram notifiers.
@@ -53,7 +55,7 @@ let package = Package(
             name: "Host",
             dependencies: [
                 // PluginKit for the parsers plugins and host must agree on (durations, JSON).
-                "PluginAPI", "PluginKit", "CSystemd", "CSQLite", "CPostgres",
+                "PluginAPI", "PluginKit", "CSystemd", "CSQLite", "CPostgres", "CRabbitMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -85,7 +87,7 @@ let package = Package(
         .testTarget(name: "NotifierTests", dependencies: ["NotifierKit", "PluginAPI"],
                     exclude: ["Servers"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
-        .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
         .testTarget(name: "StorageTests", dependencies: ["Host"]),
     ]

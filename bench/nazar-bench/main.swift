@@ -1,9 +1,12 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|rabbitmq|all] [--runs N]
 //
 // `detectors` needs the plugin libraries built next to the executable:
 //     swift build -c release --product nazar-bench --product detector-ewma --product detector-threshold
+//
+// `rabbitmq` needs a broker (scripts/start-rabbitmq; NAZAR_RABBITMQ_URL and
+// NAZAR_RABBITMQ_VHOST override the test broker's address) and is not part of `all`.
 //
 // Every measurement goes through the real code: C plugins compiled from bench/plugins
 // with the system compiler, loaded through PluginLoader, driven by the Daemon.
@@ -91,17 +94,27 @@ let productsDirectory: String = {
 }()
 
 /// Points/s from one C collector through host->publish, the embedded bus and on_points
-/// into one detector, batched.
+/// into one detector, batched, over the embedded bus or a RabbitMQ broker.
 func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false,
-              detector: BenchDetector = .c) throws -> [Double] {
+              detector: BenchDetector = .c, rabbitmq: Bool = false) throws -> [Double] {
     let dir = try temporaryDirectory()
     mkdir("\(dir)/plugins.d", 0o755)
     mkdir("\(dir)/lib", 0o755)
     try compile("\(repository)/bench/plugins/bench-collector.c", "\(dir)/lib/bench-collector.so")
     try compile("\(repository)/bench/plugins/bench-detector.c", "\(dir)/lib/bench-detector.so")
+    // Broker queues are durable: a fresh host name per call keeps runs apart.
+    let host = rabbitmq ? "bench-\(UInt32.random(in: 0...UInt32.max))" : "bench"
+    let brokerURL = ProcessInfo.processInfo.environment["NAZAR_RABBITMQ_URL"] ?? "amqp://nazar:nazar-test-secret@127.0.0.1:5673"
+    let brokerVhost = ProcessInfo.processInfo.environment["NAZAR_RABBITMQ_VHOST"] ?? "nazar-test"
+    let rabbitmqSection = rabbitmq ? """
+        backend = "rabbitmq"
+        [bus.rabbitmq]
+        urls = ["\(brokerURL)"]
+        vhost = "\(brokerVhost)"
+        """ : ""
     try """
         [daemon]
-        hostname = "bench"
+        hostname = "\(host)"
         state_directory = "\(dir)/state"
         [plugins]
         search_path = ["\(dir)/lib", "\(productsDirectory)"]
@@ -110,6 +123,7 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         batch_size = 4096
         overflow = "block"
         block_timeout = "10s"
+        \(rabbitmqSection)
         [self_metrics]
         interval = "0s"
         """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
@@ -124,7 +138,7 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         """.write(toFile: "\(dir)/plugins.d/collector.toml", atomically: true, encoding: .utf8)
     try """
         plugin = "\(detector.plugin)"
-        subscribe = ["metrics.bench.bench.#"]
+        subscribe = ["metrics.\(host).bench.#"]
         \(detector.config)
         """.write(toFile: "\(dir)/plugins.d/detector.toml", atomically: true, encoding: .utf8)
 
@@ -253,6 +267,19 @@ do {
                 print(String(format: "| %@ | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |", detector.label, 1000, series,
                              points, runs, median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
             }
+        }
+    }
+    if which == "rabbitmq" {
+        // Same run, same plugins: the embedded bus, then the broker with publisher confirms
+        // (collector → publish → broker → consumer → on_points, one nazard process).
+        print("\n| bus path | batch | series | points | runs | median points/s | min | max |")
+        print("|---|---|---|---|---|---|---|---|")
+        for (label, rabbit, points, batch) in [("embedded bus", false, 10_000_000, 1000),
+                                               ("RabbitMQ bus (confirms, persistent, durable queue)", true, 2_000_000, 1000),
+                                               ("RabbitMQ bus (confirms, persistent, durable queue)", true, 2_000_000, 10_000)] {
+            let r = try benchBus(runs: runs, points: points, batch: batch, series: 100, rabbitmq: rabbit)
+            print(String(format: "| C collector → publish → %@ → on_points → C detector | %d | 100 | %d | %d | %.3f M | %.3f M | %.3f M |",
+                         label, batch, points, runs, median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
         }
     }
     if which == "abi-call" || which == "all" {

@@ -20,6 +20,7 @@ public final class PointQueue: @unchecked Sendable {
     private var enqueuedTotal: UInt64 = 0
     private var dequeuedTotal: UInt64 = 0
     private var droppedTotal: UInt64 = 0
+    private var completedTotal: UInt64 = 0
 
     private static let notEmpty = ConditionLock.Condition.first
     private static let notFull = ConditionLock.Condition.second
@@ -54,6 +55,26 @@ public final class PointQueue: @unchecked Sendable {
         if first < n { buffer.update(from: base + start + first, count: n - first) }
         count += n
         enqueuedTotal &+= UInt64(n)
+    }
+
+    /// Queues as many of `points` as fit before the monotonic deadline, waiting for room,
+    /// and returns how many were queued. Nothing is dropped or counted as dropped: a
+    /// broker consumer keeps the rest unacknowledged and offers it again.
+    public func pushWaiting(_ points: UnsafeBufferPointer<BusPoint>, untilMonotonicNanoseconds deadline: Int64) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        var offset = 0
+        while offset < points.count && !closed {
+            let n = min(points.count - offset, capacity - count)
+            if n > 0 {
+                append(points, from: offset, count: n)
+                offset += n
+                lock.signal(Self.notEmpty)
+                continue
+            }
+            if !lock.wait(Self.notFull, untilMonotonicNanoseconds: deadline) && count == capacity { break }
+        }
+        return offset
     }
 
     /// Pushes points; returns how many were dropped (0 when all were queued).
@@ -137,6 +158,13 @@ public final class PointQueue: @unchecked Sendable {
         lock.broadcast(Self.notFull)
         return n
     }
+
+    /// Called by the subscriber's worker after a popped batch was fully handled (its
+    /// `on_points` returned), so a broker consumer can acknowledge what is really done.
+    public func markCompleted(_ n: Int) { lock.withLock { completedTotal &+= UInt64(n) } }
+
+    /// Points popped and reported handled through `markCompleted`.
+    public var completedCount: UInt64 { lock.withLock { completedTotal } }
 
     /// Wakes the consumer without data (used to deliver stop requests and timers).
     public func wake() { lock.withLock { lock.broadcast(Self.notEmpty) } }

@@ -18,7 +18,7 @@ public enum LogTarget: String, Sendable, CaseIterable {
 
 /// The `[bus]` section of nazar.toml.
 public struct BusSettings: Sendable, Equatable {
-    /// "embedded" (the only backend in this build).
+    /// "embedded" (in-process) or "rabbitmq" (`rabbitmq` holds its settings).
     public var backend: String
     /// Points per subscriber queue.
     public var queueCapacity: Int
@@ -30,6 +30,8 @@ public struct BusSettings: Sendable, Equatable {
     public var blockTimeout: Duration
     /// Most distinct series the host tracks.
     public var maxSeries: Int
+    /// `[bus.rabbitmq]`; used when `backend` is "rabbitmq".
+    public var rabbitmq = RabbitMQSettings()
 
     /// Settings with the documented defaults for whatever is left out.
     public init(backend: String = "embedded", queueCapacity: Int = 65_536, batchSize: Int = 4_096,

@@ -4,7 +4,7 @@ enum DaemonConfigReader {
     static let sections: [String: [String]] = [
         "daemon": ["hostname", "state_directory", "plugins_directory"],
         "plugins": ["search_path", "strict_permissions"],
-        "bus": ["backend", "queue_capacity", "batch_size", "overflow", "block_timeout", "max_series"],
+        "bus": ["backend", "queue_capacity", "batch_size", "overflow", "block_timeout", "max_series", "rabbitmq"],
         "storage": ["backend", "path", "dsn", "dsn_file", "retention_raw", "retention_1m", "retention_1h",
                     "buffer_points", "rollup_interval"],
         "self_metrics": ["interval"],
@@ -13,7 +13,7 @@ enum DaemonConfigReader {
 
     /// Known bus backends; those not in `availableBackends` are refused by name.
     static let knownBackends = ["embedded", "rabbitmq"]
-    static let availableBackends = ["embedded"]
+    static let availableBackends = ["embedded", "rabbitmq"]
     static let maxSeriesRange = 1...100_000_000
 
     static func read(_ root: [String: TOMLNode], sourcePath: String, reader: inout ConfigValueReader) -> DaemonConfig {
@@ -48,6 +48,9 @@ enum DaemonConfigReader {
         }
         if let bus = tables["bus"] {
             config.bus = readBus(bus, reader: &reader)
+            if let rabbit = reader.table(bus, "rabbitmq", at: TOMLPath(keys: "bus")) {
+                config.bus.rabbitmq = RabbitMQSettings.read(rabbit, sourcePath: sourcePath, reader: &reader)
+            }
         }
         if let storage = tables["storage"] {
             config.storage = readStorage(storage, sourcePath: sourcePath, reader: &reader)

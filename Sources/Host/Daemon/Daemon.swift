@@ -50,11 +50,24 @@ public final class Daemon: @unchecked Sendable {
         var daemonConfig = loaded.daemon
         if let dir = options.stateDirectory { daemonConfig.stateDirectory = dir }
         config = daemonConfig
-        guard daemonConfig.bus.backend == "embedded" else {
-            throw DaemonStartError(message: "\(options.configPath): bus.backend: '\(daemonConfig.bus.backend)' is not available in this build (use \"embedded\")")
-        }
         let registry = SeriesRegistry(maxSeries: daemonConfig.bus.maxSeries, defaultHost: daemonConfig.hostname)
-        bus = EmbeddedBus(settings: daemonConfig.bus, registry: registry)
+        switch daemonConfig.bus.backend {
+        case "embedded":
+            bus = EmbeddedBus(settings: daemonConfig.bus, registry: registry)
+        case "rabbitmq":
+            // Never waits for the broker: a broker that is down means spooling, and
+            // READY=1 still goes out (the state shows in STATUS= and the journal).
+            Self.makeStateDirectory(daemonConfig.stateDirectory, logger: logger)
+            do throws(RabbitMQBusError) {
+                bus = try RabbitMQBus(settings: daemonConfig.bus, registry: registry, hostname: daemonConfig.hostname,
+                                      stateDirectory: daemonConfig.stateDirectory, environment: Self.environment(),
+                                      logger: logger)
+            } catch {
+                throw DaemonStartError(message: "\(options.configPath): \(error)")
+            }
+        default:
+            throw DaemonStartError(message: "\(options.configPath): bus.backend: '\(daemonConfig.bus.backend)' is not available in this build (use \"embedded\" or \"rabbitmq\")")
+        }
         loader = PluginLoader(searchPath: options.extraPluginDirectories + daemonConfig.searchPath,
                               strictPermissions: daemonConfig.strictPermissions)
         selfMetrics = SelfMetricsPublisher(bus: bus)
@@ -122,6 +135,8 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
             logger.notice("all instances stopped", metadata: ["nazar_event": "shutdown"])
+            // After the instances: collectors' last points are confirmed or spooled.
+            (bus as? RabbitMQBus)?.close()
             // After the producers, so their last points are written.
             storageWriter?.stop()
             storageWriter = nil
@@ -263,7 +278,15 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    private func makeStateDirectory(_ path: String) {
+    private static func environment() -> [String: String] {
+        var out: [String: String] = [:]
+        if let v = getenv("CREDENTIALS_DIRECTORY") { out["CREDENTIALS_DIRECTORY"] = String(cString: v) }
+        return out
+    }
+
+    private func makeStateDirectory(_ path: String) { Self.makeStateDirectory(path, logger: logger) }
+
+    private static func makeStateDirectory(_ path: String, logger: Logger) {
         var partial = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             partial += "/\(part)"
@@ -312,6 +335,7 @@ public final class Daemon: @unchecked Sendable {
         if !failures.isEmpty { s += ", \(failures.count) failed" }
         if !disabled.isEmpty { s += ", \(disabled.count) disabled" }
         s += ", \(bus.registry.count) series"
+        if let broker = bus as? RabbitMQBus { s += ", bus \(broker.state.rawValue)" }
         return s
     }
 

@@ -20,6 +20,15 @@ public struct DaemonService: Service {
     }
 
     public func run() async throws {
+        if let broker = daemon.bus as? RabbitMQBus {
+            // STATUS= follows the bus (connected, spooling, replaying) as it changes. From
+            // a thread of its own: the summary takes the daemon's lock, which a shutdown
+            // may hold while a collector waits on the publisher that calls this.
+            let daemon = daemon, notifier = notifier
+            broker.onStateChange { _ in
+                WorkerThread.start(name: "nz-bus-status") { notifier.status(daemon.summary) }
+            }
+        }
         let summary = daemon.summary
         daemon.writeStatus(phase: "running")
         notifier.ready(status: summary)

@@ -72,6 +72,13 @@ final class SelfMetricsPublisher: @unchecked Sendable {
             if let id = try? bus.registry.intern(name: "nazar.bus.series", labels: []) {
                 scratch.append(BusPoint(series: id, timestamp: now, value: Double(bus.registry.count)))
             }
+            if let broker = bus as? RabbitMQBus {
+                for (metric, value) in broker.selfMetrics {
+                    if let id = try? bus.registry.intern(name: metric, labels: []) {
+                        scratch.append(BusPoint(series: id, timestamp: now, value: value))
+                    }
+                }
+            }
             _ = scratch.withUnsafeBufferPointer { bus.publish($0) }
         }
     }

@@ -300,6 +300,7 @@ public final class PluginInstance: @unchecked Sendable {
                 timed(.onPoints) { onPoints(instance, batch, error.pointer) }
             }
             context.stats.pointsDelivered.add(UInt64(n), ordering: .relaxed)
+            queue.markCompleted(n)
             if rc != NAZAR_OK {
                 context.warnLimited("on_points failed: \(error.message(orDefault: "code \(rc)"))", event: "on_points_failed")
             }

@@ -27,6 +27,57 @@ extension Config {
             #expect(!loaded.hasErrors)
         }
 
+        @Test func rabbitmqTableIsRead() throws {
+            let fx = try ConfigFixture()
+            try fx.writeMain("""
+                [bus]
+                backend = "rabbitmq"
+                [bus.rabbitmq]
+                urls = ["amqps://b1.example:5671", "amqp://b2.example"]
+                vhost = "nazar"
+                credentials_file = "secret/rabbitmq"
+                tls_ca_file = "/etc/ssl/ca.pem"
+                tls_cert_file = "c.pem"
+                tls_key_file = "k.pem"
+                tls_verify = false
+                points_exchange = "p"
+                alerts_exchange = "a"
+                prefetch = 10
+                confirm_batch = 5
+                points_per_message = 200
+                spool_directory = "/var/spool/nazar"
+                spool_max_bytes = 1048576
+                spool_policy = "block"
+                reconnect_min = "50ms"
+                reconnect_max = "10s"
+                timeout = "2s"
+                heartbeat = "0s"
+                """)
+            let loaded = try fx.load()
+            #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
+            let r = loaded.daemon.bus.rabbitmq
+            #expect(loaded.daemon.bus.backend == "rabbitmq")
+            #expect(r == RabbitMQSettings(urls: ["amqps://b1.example:5671", "amqp://b2.example"], vhost: "nazar",
+                                          credentialsFile: fx.path("secret/rabbitmq"), tlsCAFile: "/etc/ssl/ca.pem",
+                                          tlsCertFile: fx.path("c.pem"), tlsKeyFile: fx.path("k.pem"), tlsVerify: false,
+                                          pointsExchange: "p", alertsExchange: "a", prefetch: 10, confirmBatch: 5,
+                                          pointsPerMessage: 200, spoolDirectory: "/var/spool/nazar", spoolMaxBytes: 1 << 20,
+                                          spoolPolicy: .block, reconnectMin: .milliseconds(50), reconnectMax: .seconds(10),
+                                          timeout: .seconds(2), heartbeat: .zero))
+        }
+
+        @Test func brokerURLsParse() throws {
+            let e = try BrokerEndpoint(parsing: "amqps://u:p:w@broker:5671/")
+            #expect(e == BrokerEndpoint(host: "broker", port: 5671, tls: true).with(user: "u", password: "p:w"))
+            #expect(e.description == "amqps://broker:5671", "never shows the password")
+            #expect(try BrokerEndpoint(parsing: "amqp://h").port == 5672)
+            for (bad, why) in [("h:5672", "missing amqp:// or amqps://"), ("amqp://", "no host"),
+                               ("amqp://h:0", "port '0' is not 1...65535"), ("amqp://h/vh", "a path is not supported; set bus.rabbitmq.vhost")] {
+                #expect(throws: BrokerEndpoint.ParseError.self) { try BrokerEndpoint(parsing: bad) }
+                do { _ = try BrokerEndpoint(parsing: bad) } catch { #expect(error.reason == why) }
+            }
+        }
+
         @Test func everySettingIsRead() throws {
             let fx = try ConfigFixture()
             try fx.writeMain("""
@@ -138,7 +189,12 @@ extension Config {
             ("[bus]\nqueue_capacity = 2048\n\nbatch_size = 4096\n", 4, "bus.batch_size", "4096 is larger than bus.queue_capacity (2048)"),
             ("[bus]\nbatch_size = 100000\n", 2, "bus.batch_size", "100000 is larger than the default bus.queue_capacity (65536)"),
             ("[bus]\noverflow = \"sometimes\"\n", 2, "bus.overflow", "'sometimes' is not one of block, drop_newest, drop_oldest"),
-            ("[bus]\nbackend = \"rabbitmq\"\n", 2, "bus.backend", "'rabbitmq' is not available in this build (available: embedded)"),
+            ("[bus.rabbitmq]\nprefetch = 0\n", 2, "bus.rabbitmq.prefetch", "0 is outside 1...65535"),
+            ("[bus.rabbitmq]\nurls = [\"http://x\"]\n", 2, "bus.rabbitmq.urls[0]", "'http://x' is not a broker URL: scheme 'http' is neither amqp nor amqps (example: amqp://broker.example:5672)"),
+            ("[bus.rabbitmq]\nspool_policy = \"never\"\n", 2, "bus.rabbitmq.spool_policy", "'never' is not one of drop_oldest, block"),
+            ("[bus.rabbitmq]\nreconnect_min = \"5s\"\nreconnect_max = \"1s\"\n", 3, "bus.rabbitmq.reconnect_max", "reconnect_max is shorter than reconnect_min"),
+            ("[bus.rabbitmq]\nvhosts = \"/\"\n", 2, "bus.rabbitmq.vhosts",
+             "unknown key (known keys: alerts_exchange, confirm_batch, credentials_file, heartbeat, points_exchange, points_per_message, prefetch, reconnect_max, reconnect_min, spool_directory, spool_max_bytes, spool_policy, timeout, tls_ca_file, tls_cert_file, tls_key_file, tls_verify, urls, vhost)"),
             ("[bus]\nbackend = \"kafka\"\n", 2, "bus.backend", "'kafka' is not one of embedded, rabbitmq"),
             ("[bus]\nblock_timeout = \"20 ms\"\n", 2, "bus.block_timeout",
              "'20 ms' is not a duration (examples: 500ms, 10s, 5m, 1h30m, 7d, or a number of seconds)"),

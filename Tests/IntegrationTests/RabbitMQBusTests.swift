@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import Host
+
+/// The RabbitMQ bus against a real rabbitmq-server (started by scripts/test): two buses
+/// with separate series registries stand for two hosts, so everything a consumer sees
+/// came over the wire.
+@Suite(.serialized) struct RabbitMQBusTests {
+    @Test func pointsFlowFromOneHostToAnotherWithNamesAndLabels() throws {
+        guard TestBroker.available() else { return }
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        defer { agent.close(); central.close() }
+        let queue = central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")])
+        let recorder = PointRecorder(queue: queue, registry: central.registry)
+        defer { recorder.stop() }
+        try TestBroker.waitForConsumer(central.queueName(for: "rec"))
+
+        let lost = try publishSequence(agent, metric: "cpu.usage", from: 0, count: 50_000, series: 8, batch: 1_000)
+        #expect(lost == 0)
+        #expect(recorder.wait(for: 50_000, timeout: .seconds(30)), "received \(recorder.distinct) of 50000")
+        #expect(recorder.duplicates == 0)
+        // The consumer interned the series into its own registry from the message's table.
+        #expect(recorder.seriesSeen == Set((0..<8).map { "cpu.usage{core=\($0),host=agent-\(run)}" }))
+        #expect(agent.state == .connected)
+    }
+
+    @Test func patternsRouteLikeTheEmbeddedBus() throws {
+        guard TestBroker.available() else { return }
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        defer { agent.close(); central.close() }
+        let memOnly = PointRecorder(queue: central.subscribePoints(name: "mem", patterns: [try BindingPattern("metrics.*.mem.#")]),
+                                    registry: central.registry)
+        defer { memOnly.stop() }
+        try TestBroker.waitForConsumer(central.queueName(for: "mem"))
+        _ = try publishSequence(agent, metric: "cpu.usage", from: 0, count: 100, series: 1, batch: 100)
+        _ = try publishSequence(agent, metric: "mem.used", from: 100, count: 100, series: 1, batch: 100)
+        #expect(memOnly.wait(for: 100, timeout: .seconds(10)))
+        usleep(300_000)
+        #expect(memOnly.distinct == 100)
+        #expect(memOnly.missing(of: 200).count == 100, "exactly the cpu points are missing")
+    }
+
+    @Test func alertsTravelByTheirTopic() throws {
+        guard TestBroker.available() else { return }
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        defer { agent.close(); central.close() }
+        let alerts = central.subscribeAlerts(name: "notify", patterns: [try BindingPattern("alerts.critical.#")])
+        try TestBroker.waitForConsumer(central.queueName(for: "notify", alerts: true))
+        let alert = AlertEvent(rule: "disk_full_\(run)", severity: .critical, state: .firing, labels: [("host", "a"), ("mount", "/")],
+                               summary: "disk / at 99%", value: 99, score: 1, timestamp: 42, startsAt: 41, source: "det")
+        #expect(agent.publish(alert: alert) == 1)
+        var warning = alert
+        warning.severity = .warning
+        #expect(agent.publish(alert: warning) == 1)
+        let got = alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 10_000_000_000)
+        #expect(got == alert)
+        #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 500_000_000) == nil, "the warning is not routed here")
+    }
+
+    @Test func badCredentialsAreAClearErrorAndPointsAreSpooled() throws {
+        guard TestBroker.available() else { return }
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let settings = RabbitMQSettings(urls: [TestBroker.url], vhost: TestBroker.vhost, timeout: .seconds(3))
+        do throws(AMQPError) {
+            let c = try AMQPConnection.open(TestBroker.endpoint, vhost: TestBroker.vhost,
+                                            credentials: BrokerCredentials(user: TestBroker.user, password: "wrong"),
+                                            settings: settings, confirms: true)
+            c.close(polite: true)
+            Issue.record("login with a wrong password succeeded")
+        } catch {
+            #expect(error.kind == .authentication)
+            #expect(error.message.contains("user 'nazar'") && error.message.contains("vhost 'nazar-test'"), "\(error.message)")
+        }
+        // The bus keeps the points: refused credentials mean spooling, not loss.
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: dir, password: "wrong")
+        defer { agent.close() }
+        #expect(try publishSequence(agent, metric: "cpu.usage", from: 0, count: 1_000, series: 1, batch: 100) == 0)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while agent.state != .authFailed && ContinuousClock.now < deadline { usleep(50_000) }
+        #expect(agent.state == .authFailed)
+        #expect(agent.selfMetrics.first { $0.0 == "nazar.bus.spooled_points" }?.1 == 1_000)
+    }
+
+    @Test func brokerStoppedAndRestartedMidStreamLosesNothing() throws {
+        guard TestBroker.available() else { return }
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        defer { agent.close(); central.close() }
+        let recorder = PointRecorder(queue: central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")]),
+                                     registry: central.registry)
+        defer { recorder.stop() }
+        try TestBroker.waitForConsumer(central.queueName(for: "rec"))
+
+        let total = 100_000
+        nonisolated(unsafe) var lost = 0
+        let producer = Thread {
+            lost = (try? publishSequence(agent, metric: "net.bytes", from: 0, count: total, series: 16, batch: 250,
+                                         pause: .milliseconds(20))) ?? -1
+        }
+        producer.start()
+        usleep(1_000_000)
+        try TestBroker.script("stop-rabbitmq")
+        usleep(1_500_000)
+        let spooledWhileDown = agent.selfMetrics.first { $0.0 == "nazar.bus.spooled_points" }?.1 ?? 0
+        try TestBroker.script("start-rabbitmq")
+        while !producer.isFinished { usleep(50_000) }
+        #expect(lost == 0)
+        #expect(spooledWhileDown > 0, "points went to the spool while the broker was away")
+        #expect(recorder.wait(for: total, timeout: .seconds(60)), "received \(recorder.distinct) of \(total)")
+        let missing = recorder.missing(of: total)
+        #expect(missing.isEmpty, "missing \(missing.count), first \(missing.prefix(5))")
+        print("outage test: \(total) sent, \(recorder.distinct) distinct received, \(missing.count) lost, "
+              + "\(recorder.duplicates) duplicates, \(Int(spooledWhileDown)) spooled while down")
+        let connectedDeadline = ContinuousClock.now + .seconds(10)
+        while agent.state != .connected && ContinuousClock.now < connectedDeadline { usleep(50_000) }
+        #expect(agent.state == .connected, "spool replayed, back to publishing directly")
+        let metrics = Dictionary(agent.selfMetrics, uniquingKeysWith: { a, _ in a })
+        #expect(metrics["nazar.bus.replayed_points"] ?? 0 > 0)
+        #expect(metrics["nazar.bus.spool_bytes"] ?? -1 < 4096, "spool emptied after replay")
+    }
+}
