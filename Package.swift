@@ -51,6 +51,7 @@ let package = Package(
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
+        .executableTarget(name: "iforest-bench", dependencies: ["PluginKit"], path: "bench/iforest-bench"),
 
         .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
         // Fixtures/ holds C plugins the tests compile with cc at run time.
