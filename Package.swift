@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "collector-system", type: .dynamic, targets: ["CollectorSystem"]),
         .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
+        .library(name: "detector-iforest", type: .dynamic, targets: ["DetectorIForestExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -57,9 +58,14 @@ let package = Package(
         // Fixtures/ holds C plugins the tests compile with cc at run time.
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
+        .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")
+        + plugin("detector-iforest", target: "DetectorIForest", exclude: ["README.md", "Export"])
+        // The entry symbol apart, so tests link the detector without it (see Export/Entry.swift).
+        + [.target(name: "DetectorIForestExport", dependencies: ["DetectorIForest", "PluginKit"],
+                   path: "Plugins/detector-iforest/Export")]
 )
