@@ -58,6 +58,7 @@ let package = Package(
         // Fixtures/ holds C plugins the tests compile with cc at run time.
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
+        // Its end-to-end tests dlopen the built libdetector-iforest.so (swift build --build-tests builds it).
         .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"]),

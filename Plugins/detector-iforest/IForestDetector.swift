@@ -174,19 +174,14 @@ public struct IForestDetector: Detector {
     mutating func runFit(_ state: HostState, snapshot: (values: [Float], rows: Int, firstTimestamp: Int64, lastTimestamp: Int64)) {
         let job = Retrainer.Job(hostIndex: state.index, hostName: state.name, values: snapshot.values,
                                 featureCount: config.metrics.count, parameters: config.parameters,
-                                firstTimestamp: snapshot.firstTimestamp, lastTimestamp: snapshot.lastTimestamp)
+                                firstTimestamp: snapshot.firstTimestamp, lastTimestamp: snapshot.lastTimestamp,
+                                modelName: config.model, retraining: state.model != nil)
         state.trainingPending = true
         if let retrainer {
             retrainer.submit(job)
         } else {
-            // Not started (fit_rows replay, or a host calling on_points before start):
-            // fit here; persisting is the training thread's job, so save here too.
-            let outcome = Retrainer.fit(job)
-            if case let .success(model) = outcome, let store {
-                do throws(ModelFileError) { try store.save(host: state.name, model: model) } catch {
-                    host.log(.warning, "cannot save the model: \(error)", [("NAZAR_EVENT", "model_save_failed")])
-                }
-            }
+            // Not started (fit_rows replay, or a host calling on_points before start): fit here.
+            let outcome = Retrainer.fitAndSave(job, store: store, host: host)
             install(Retrainer.Finished(hostIndex: state.index, hostName: state.name, outcome: outcome))
         }
     }
@@ -195,16 +190,8 @@ public struct IForestDetector: Detector {
         guard done.hostIndex < hosts.count else { return }
         let state = hosts[done.hostIndex]
         state.trainingPending = false
-        switch done.outcome {
-        case let .success(model):
-            let first = state.model == nil
-            state.model = model
-            host.log(.info, "\(first ? "learnt" : "retrained") model \(config.model) for \(state.name) from \(model.baselineText)",
-                     [("NAZAR_EVENT", "model_trained"), ("NAZAR_HOST", state.name), ("NAZAR_ROWS", "\(model.baselineRows)")])
-        case let .failure(error):
-            host.log(.warning, "cannot learn model \(config.model) for \(state.name): \(error)",
-                     [("NAZAR_EVENT", "model_training_failed"), ("NAZAR_HOST", state.name)])
-        }
+        // One assignment between rows: scoring never sees a half-swapped model.
+        if case let .success(model) = done.outcome { state.model = model }
     }
 
     // MARK: output

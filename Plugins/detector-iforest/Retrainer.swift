@@ -20,6 +20,9 @@ final class Retrainer: @unchecked Sendable {
         var parameters: IsolationForest.Parameters
         var firstTimestamp: Int64
         var lastTimestamp: Int64
+        /// For the log line: the model's name and whether it replaces one.
+        var modelName: String
+        var retraining: Bool
     }
 
     struct Finished: Sendable {
@@ -111,6 +114,28 @@ final class Retrainer: @unchecked Sendable {
         }
     }
 
+    /// Fits, saves the model (when there is a store) and logs the outcome; whoever
+    /// calls it may be the training thread or, before `start()`, the detector's.
+    static func fitAndSave(_ job: Job, store: ModelStore?, host: PluginHost) -> Result<TrainedModel, IsolationForestError> {
+        let outcome = fit(job)
+        switch outcome {
+        case let .success(model):
+            if let store {
+                do throws(ModelFileError) {
+                    try store.save(host: job.hostName, model: model)
+                } catch {
+                    host.log(.warning, "cannot save the model: \(error)", [("NAZAR_EVENT", "model_save_failed")])
+                }
+            }
+            host.log(.info, "\(job.retraining ? "retrained" : "learnt") model \(job.modelName) for \(job.hostName) from \(model.baselineText)",
+                     [("NAZAR_EVENT", "model_trained"), ("NAZAR_HOST", job.hostName), ("NAZAR_ROWS", "\(model.baselineRows)")])
+        case let .failure(error):
+            host.log(.warning, "cannot learn model \(job.modelName) for \(job.hostName): \(error)",
+                     [("NAZAR_EVENT", "model_training_failed"), ("NAZAR_HOST", job.hostName)])
+        }
+        return outcome
+    }
+
     private func run() {
         while true {
             pthread_mutex_lock(lock)
@@ -122,14 +147,7 @@ final class Retrainer: @unchecked Sendable {
             let job = jobs.removeFirst()
             pthread_mutex_unlock(lock)
 
-            let outcome = Retrainer.fit(job)
-            if case let .success(model) = outcome, let store {
-                do throws(ModelFileError) {
-                    try store.save(host: job.hostName, model: model)
-                } catch {
-                    host.log(.warning, "cannot save the model: \(error)", [("NAZAR_EVENT", "model_save_failed")])
-                }
-            }
+            let outcome = Retrainer.fitAndSave(job, store: store, host: host)
             pthread_mutex_lock(lock)
             finished.append(Finished(hostIndex: job.hostIndex, hostName: job.hostName, outcome: outcome))
             hasFinished.store(true, ordering: .releasing)
