@@ -1,7 +1,6 @@
 extension IsolationForest {
-    /// Rows scored together by the batch scorer: the tree being walked (a few KiB) stays
-    /// in L1 while the walks of a block's rows, independent of each other, overlap in the
-    /// CPU instead of waiting on one load after another.
+    /// Rows scored together by the batch scorer: a group of trees (8 × a few KiB) stays
+    /// in L1 while the block's rows walk it.
     public static let scoringBlockRows = 64
 
     /// s(x, ψ) of one row of `featureCount` float32 values, in (0, 1]; higher is more
@@ -11,7 +10,15 @@ extension IsolationForest {
     /// callers filter them. Returns `.wrongRowLength` for a row of the wrong length.
     public func score(_ row: UnsafeBufferPointer<Float>) throws(IsolationForestError) -> Double {
         guard row.count == featureCount else { throw .wrongRowLength(expected: featureCount, got: row.count) }
-        return score(meanPathLength: meanPathLength(row))
+        guard let x = row.baseAddress else { return 1 }
+        var total: Float = 0
+        laneSplits.withUnsafeBufferPointer { splits in
+            laneLeafPathLengths.withUnsafeBufferPointer { paths in
+                guard let s = splits.baseAddress, let p = paths.baseAddress else { return }
+                for group in 0..<groupCount { total += walkGroup(group, row: x, splits: s, paths: p) }
+            }
+        }
+        return score(meanPathLength: Double(total) / Double(treeCount))
     }
 
     /// `score(_:)` for an array.
@@ -19,31 +26,41 @@ extension IsolationForest {
         try row.withUnsafeBufferPointer { (buffer) throws(IsolationForestError) -> Double in try score(buffer) }
     }
 
-    /// E[h(x)]: the mean over trees of the leaf's depth + c(rows in the leaf).
-    func meanPathLength(_ row: UnsafeBufferPointer<Float>) -> Double {
+    var groupCount: Int { (treeCount + IsolationForest.lanes - 1) / IsolationForest.lanes }
+
+    /// Sum of the path lengths of `row` in the 8 trees of one group. The eight walks are
+    /// written out so each lane's node index lives in a register; every step is a load
+    /// of the split, a load of the feature value, a compare and an add — no branch.
+    @inline(__always)
+    func walkGroup(_ group: Int, row x: UnsafePointer<Float>, splits: UnsafePointer<Split>, paths: UnsafePointer<Float>) -> Float {
         let inner = internalCount
-        let leaves = leafCount
-        var total: Float = 0
-        splits.withUnsafeBufferPointer { splits in
-            leafPathLengths.withUnsafeBufferPointer { paths in
-                guard let x = row.baseAddress, let s = splits.baseAddress, let p = paths.baseAddress else { return }
-                for tree in 0..<treeCount {
-                    let nodes = s + tree * inner
-                    var node = 0
-                    for _ in 0..<depth {
-                        let split = nodes[node]
-                        node = 2 &* node &+ 1 &+ (x[Int(split.feature)] > split.threshold ? 1 : 0)
-                    }
-                    total += p[tree * leaves + node - inner]
-                }
-            }
+        let s = splits + group * inner * 8
+        var n0 = 0, n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0, n6 = 0, n7 = 0
+        for _ in 0..<depth {
+            let a0 = s[n0 &* 8], a1 = s[n1 &* 8 &+ 1], a2 = s[n2 &* 8 &+ 2], a3 = s[n3 &* 8 &+ 3]
+            let a4 = s[n4 &* 8 &+ 4], a5 = s[n5 &* 8 &+ 5], a6 = s[n6 &* 8 &+ 6], a7 = s[n7 &* 8 &+ 7]
+            n0 = 2 &* n0 &+ 1 &+ (x[Int(a0.feature)] > a0.threshold ? 1 : 0)
+            n1 = 2 &* n1 &+ 1 &+ (x[Int(a1.feature)] > a1.threshold ? 1 : 0)
+            n2 = 2 &* n2 &+ 1 &+ (x[Int(a2.feature)] > a2.threshold ? 1 : 0)
+            n3 = 2 &* n3 &+ 1 &+ (x[Int(a3.feature)] > a3.threshold ? 1 : 0)
+            n4 = 2 &* n4 &+ 1 &+ (x[Int(a4.feature)] > a4.threshold ? 1 : 0)
+            n5 = 2 &* n5 &+ 1 &+ (x[Int(a5.feature)] > a5.threshold ? 1 : 0)
+            n6 = 2 &* n6 &+ 1 &+ (x[Int(a6.feature)] > a6.threshold ? 1 : 0)
+            n7 = 2 &* n7 &+ 1 &+ (x[Int(a7.feature)] > a7.threshold ? 1 : 0)
         }
-        return Double(total) / Double(treeCount)
+        // Node indices are now on the last level: leaf slot = n − inner.
+        let p = paths + (group * leafCount - inner) * 8
+        let low = (p[n0 &* 8] + p[n1 &* 8 &+ 1]) + (p[n2 &* 8 &+ 2] + p[n3 &* 8 &+ 3])
+        let high = (p[n4 &* 8 &+ 4] + p[n5 &* 8 &+ 5]) + (p[n6 &* 8 &+ 6] + p[n7 &* 8 &+ 7])
+        return low + high
     }
 
     /// Scores every row of a row-major matrix (`out.count` rows of `featureCount`
-    /// values) into `out`, walking each tree for a block of rows at a time. Allocates
-    /// two small scratch arrays per call, nothing per row. Single-threaded.
+    /// values) into `out`. A block of rows is copied column-major, then each tree is
+    /// walked level by level across the whole block: the steps of different rows do not
+    /// depend on each other, so the CPU overlaps their loads, and the tree (a few KiB)
+    /// stays in L1. Scores equal `score(_:)`'s up to float rounding of the sum's order.
+    /// Allocates three small scratch arrays per call, nothing per row. Single-threaded.
     public func scores(_ matrix: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Double>) throws(IsolationForestError) {
         guard matrix.count == out.count * featureCount else {
             throw .raggedMatrix(values: matrix.count, featureCount: featureCount)
@@ -54,42 +71,52 @@ extension IsolationForest {
         let inner = internalCount
         let leaves = leafCount
         let levels = depth
-        let scale = 1.0 / (Double(treeCount) * normaliser)
-        var nodeScratch = [Int](repeating: 0, count: block)
+        var nodeScratch = [Int32](repeating: 0, count: block)
         var sumScratch = [Float](repeating: 0, count: block)
-        splits.withUnsafeBufferPointer { splits in
+        var columnScratch = [Float](repeating: 0, count: block * d)
+        blockSplits.withUnsafeBufferPointer { splits in
             leafPathLengths.withUnsafeBufferPointer { paths in
                 nodeScratch.withUnsafeMutableBufferPointer { nodeBuffer in
                     sumScratch.withUnsafeMutableBufferPointer { sumBuffer in
-                        guard let s = splits.baseAddress, let p = paths.baseAddress,
-                              let node = nodeBuffer.baseAddress, let sum = sumBuffer.baseAddress else { return }
-                        var start = 0
-                        while start < out.count {
-                            let b = min(block, out.count - start)
-                            let rows = x + start * d
-                            for r in 0..<b { sum[r] = 0 }
-                            for tree in 0..<treeCount {
-                                let nodes = s + tree * inner
-                                for r in 0..<b { node[r] = 0 }
-                                // Level by level across the block: each step of one row is
-                                // independent of the other rows' steps.
-                                for _ in 0..<levels {
-                                    for r in 0..<b {
-                                        let split = nodes[node[r]]
-                                        let right = rows[r &* d &+ Int(split.feature)] > split.threshold ? 1 : 0
-                                        node[r] = 2 &* node[r] &+ 1 &+ right
-                                    }
+                        columnScratch.withUnsafeMutableBufferPointer { columnBuffer in
+                            guard let s = splits.baseAddress, let p = paths.baseAddress, let node = nodeBuffer.baseAddress,
+                                  let sum = sumBuffer.baseAddress, let columns = columnBuffer.baseAddress else { return }
+                            var start = 0
+                            while start < out.count {
+                                let b = min(block, out.count - start)
+                                for r in 0..<b {
+                                    for f in 0..<d { columns[f &* block &+ r] = x[(start &+ r) &* d &+ f] }
+                                    sum[r] = 0
                                 }
-                                let leafPaths = p + tree * leaves - inner
-                                for r in 0..<b { sum[r] += leafPaths[node[r]] }
+                                for tree in 0..<treeCount {
+                                    let nodes = s + tree &* inner
+                                    for r in 0..<b { node[r] = 0 }
+                                    // Level by level across the block: the steps of
+                                    // different rows are independent, so their loads overlap.
+                                    for _ in 0..<levels {
+                                        for r in 0..<b { node[r] = step(Int(node[r]), r, nodes, columns) }
+                                    }
+                                    let leafPaths = p + (tree &* leaves &- inner)
+                                    for r in 0..<b { sum[r] += leafPaths[Int(node[r])] }
+                                }
+                                for r in 0..<b { out[start + r] = score(meanPathLength: Double(sum[r]) / Double(treeCount)) }
+                                start += b
                             }
-                            for r in 0..<b { out[start + r] = exp2(-Double(sum[r]) * scale) }
-                            start += b
                         }
                     }
                 }
             }
         }
+    }
+
+    /// One step of the batch walk: the child of `n` that row `r` of the column-major
+    /// block goes to.
+    @inline(__always)
+    func step(_ n: Int, _ r: Int, _ nodes: UnsafePointer<UInt64>, _ columns: UnsafePointer<Float>) -> Int32 {
+        let split = nodes[n]
+        let threshold = Float(bitPattern: UInt32(truncatingIfNeeded: split))
+        let right: Int32 = columns[Int(truncatingIfNeeded: split >> 32) &+ r] > threshold ? 1 : 0
+        return Int32(truncatingIfNeeded: n &* 2 &+ 1) &+ right
     }
 
     /// `scores(_:into:)` for an array; returns one score per row.
@@ -102,6 +129,21 @@ extension IsolationForest {
             try out.withUnsafeMutableBufferPointer { (o) throws(IsolationForestError) in try scores(m, into: o) }
         }
         return out
+    }
+
+    /// E[h(x)] the plain way, one tree after another over the canonical layout: the
+    /// reference the fast scorer is tested against.
+    func referenceMeanPathLength(_ row: [Float]) -> Double {
+        var total = 0.0
+        for tree in 0..<treeCount {
+            var node = 0
+            for _ in 0..<depth {
+                let split = splits[tree * internalCount + node]
+                node = 2 * node + 1 + (row[Int(split.feature)] > split.threshold ? 1 : 0)
+            }
+            total += Double(leafPathLengths[tree * leafCount + node - internalCount])
+        }
+        return total / Double(treeCount)
     }
 
     /// For each feature, in how many trees the split that isolated `row` (the last real
@@ -122,11 +164,3 @@ extension IsolationForest {
         return counts
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

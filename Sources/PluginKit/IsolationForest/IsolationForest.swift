@@ -66,6 +66,20 @@ public struct IsolationForest: Sendable {
     /// Per leaf slot, the feature of the last real split above it (−1 for a root leaf):
     /// the feature that isolated a point ending there. Only read by `explain`.
     let isolatingFeatures: [Int16]
+    /// The scorer's copy of the trees: groups of `lanes` trees with their nodes
+    /// interleaved (node n of lane i at n·lanes + i), padded with empty trees to a whole
+    /// group. One row then walks `lanes` trees at once — independent chains of loads the
+    /// CPU overlaps — while each address is one base plus a small constant.
+    let laneSplits: [Split]
+    /// Leaf path lengths in the same interleaved layout (padding trees hold 0).
+    let laneLeafPathLengths: [Float]
+    /// The batch scorer's copy of `splits`, one 64-bit word each so a step costs one
+    /// load: threshold bits in the low half, the feature index premultiplied by
+    /// `scoringBlockRows` (the stride of its column-major block of rows) in the high half.
+    let blockSplits: [UInt64]
+
+    /// Trees walked together by the scorer.
+    static let lanes = 8
 
     /// Internal nodes per tree: 2^depth − 1.
     public var internalCount: Int { (1 << depth) - 1 }
@@ -84,6 +98,22 @@ public struct IsolationForest: Sendable {
         self.splits = splits
         self.leafPathLengths = leafPathLengths
         self.isolatingFeatures = isolatingFeatures
+        let lanes = IsolationForest.lanes
+        let groups = (treeCount + lanes - 1) / lanes
+        let inner = (1 << depth) - 1
+        let leaves = 1 << depth
+        var ls = [Split](repeating: .passThrough, count: groups * lanes * inner)
+        var ll = [Float](repeating: 0, count: groups * lanes * leaves)
+        for tree in 0..<treeCount {
+            let group = tree / lanes, lane = tree % lanes
+            for n in 0..<inner { ls[(group * inner + n) * lanes + lane] = splits[tree * inner + n] }
+            for l in 0..<leaves { ll[(group * leaves + l) * lanes + lane] = leafPathLengths[tree * leaves + l] }
+        }
+        laneSplits = ls
+        blockSplits = splits.map {
+            UInt64($0.threshold.bitPattern) | UInt64($0.feature) &* UInt64(IsolationForest.scoringBlockRows) << 32
+        }
+        laneLeafPathLengths = ll
     }
 
     /// ⌈log2 max(ψ, 2)⌉, scikit-learn's `max_depth` for a forest of ψ samples.
