@@ -9,6 +9,15 @@ func plugin(_ product: String, target: String, dependencies: [Target.Dependency]
              exclude: exclude)]
 }
 
+// A detector plugin is two targets: its code (tests link it) and the one-line C entry
+// point (only the shared library links it: one test binary cannot hold two plugins'
+// `nazar_plugin_entry`).
+func detectorPlugin(_ product: String, target: String) -> [Target] {
+    plugin(product, target: target, exclude: ["README.md", "Entry"])
+        + [.target(name: "\(target)Entry", dependencies: [.target(name: target), "PluginKit"],
+                   path: "Plugins/\(product)/Entry")]
+}
+
 let package = Package(
     name: "nazar",
     platforms: [.macOS(.v15)],
@@ -18,7 +27,9 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "collector-system", type: .dynamic, targets: ["CollectorSystem"]),
         .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
-        .library(name: "detector-iforest", type: .dynamic, targets: ["DetectorIForestExport"]),
+        .library(name: "detector-threshold", type: .dynamic, targets: ["DetectorThresholdEntry"]),
+        .library(name: "detector-ewma", type: .dynamic, targets: ["DetectorEWMAEntry"]),
+        .library(name: "detector-iforest", type: .dynamic, targets: ["DetectorIForestEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -43,7 +54,7 @@ let package = Package(
             ],
             // Each area's README says what it owns; they are not resources.
             exclude: ["Systemd/README.md", "Logging/README.md", "Config/README.md", "Plugins/README.md",
-                      "Bus/README.md", "Daemon/README.md", "Support/README.md"]
+                      "Bus/README.md", "Daemon/README.md", "Support/README.md", "Replay/README.md", "Admin/README.md"]
         ),
         .executableTarget(name: "nazard", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -58,6 +69,8 @@ let package = Package(
         // Fixtures/ holds C plugins the tests compile with cc at run time.
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
+        // Unit tests link the detectors' code; C-level tests dlopen the built plugins.
+        .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "PluginKit", "PluginAPI", "Host"]),
         // Its end-to-end tests dlopen the built libdetector-iforest.so (swift build --build-tests builds it).
         .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
@@ -65,8 +78,7 @@ let package = Package(
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")
-        + plugin("detector-iforest", target: "DetectorIForest", exclude: ["README.md", "Export"])
-        // The entry symbol apart, so tests link the detector without it (see Export/Entry.swift).
-        + [.target(name: "DetectorIForestExport", dependencies: ["DetectorIForest", "PluginKit"],
-                   path: "Plugins/detector-iforest/Export")]
+        + detectorPlugin("detector-threshold", target: "DetectorThreshold")
+        + detectorPlugin("detector-ewma", target: "DetectorEWMA")
+        + detectorPlugin("detector-iforest", target: "DetectorIForest")
 )

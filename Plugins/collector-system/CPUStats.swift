@@ -107,12 +107,14 @@ struct CPUPercent: Equatable {
         let iowait = d(old.iowait, new.iowait)
         let all = user + system + steal + iowait + d(old.idle, new.idle)
         guard all > 0 else { return nil }
+        // Clamped: a fully busy CPU must read 100, not 100.00000000000001 from rounding.
         let scale = 100 / all
-        self.user = user * scale
-        self.system = system * scale
-        self.steal = steal * scale
-        self.iowait = iowait * scale
-        self.total = (user + system + steal) * scale
+        func pct(_ x: Double) -> Double { min(100, x * scale) }
+        self.user = pct(user)
+        self.system = pct(system)
+        self.steal = pct(steal)
+        self.iowait = pct(iowait)
+        self.total = pct(user + system + steal)
     }
 
     init(total: Double, user: Double, system: Double, iowait: Double, steal: Double) {

@@ -6,8 +6,12 @@
 /// a plugins.d file should be an error, not a silently ignored setting.
 public struct PluginConfig: Sendable {
     public let root: JSONValue
+    /// Where this table sits in the instance's config ("" for the top level,
+    /// "rules[2]" for a table of an array): prefixed to every key named in an error.
+    public let path: String
 
     public init(json: String) throws(PluginError) {
+        path = ""
         do {
             root = try JSONValue.parse(json.isEmpty ? "{}" : json)
         } catch {
@@ -16,7 +20,30 @@ public struct PluginConfig: Sendable {
         guard case .object = root else { throw PluginError("config must be a table, got \(root.typeName)") }
     }
 
-    public init(_ value: JSONValue) { root = value }
+    public init(_ value: JSONValue, path: String = "") {
+        root = value
+        self.path = path
+    }
+
+    /// `key` as the admin sees it in the plugins.d file, e.g. "rules[2].above".
+    public func qualified(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// An array of tables (`[[config.rules]]` in TOML), each as a config whose errors name
+    /// it ("rules[0].metric"). nil when the key is absent; throws when it is not an array
+    /// of tables.
+    public func tables(_ key: String) throws(PluginError) -> [PluginConfig]? {
+        guard let v = value(key) else { return nil }
+        guard case let .array(items) = v else {
+            throw .config(key: qualified(key), "expected an array of tables ([[...]]), got \(v.typeName)")
+        }
+        var out: [PluginConfig] = []
+        for (i, item) in items.enumerated() {
+            let itemPath = "\(qualified(key))[\(i)]"
+            guard case .object = item else { throw .config(key: itemPath, "expected a table, got \(item.typeName)") }
+            out.append(PluginConfig(item, path: itemPath))
+        }
+        return out
+    }
 
     public func value(_ key: String) -> JSONValue? {
         var current: JSONValue? = root
@@ -31,7 +58,7 @@ public struct PluginConfig: Sendable {
 
     public func string(_ key: String) throws(PluginError) -> String? {
         guard let v = value(key) else { return nil }
-        guard case let .string(s) = v else { throw .config(key: key, "expected a string, got \(v.typeName)") }
+        guard case let .string(s) = v else { throw .config(key: qualified(key), "expected a string, got \(v.typeName)") }
         return s
     }
 
@@ -41,7 +68,7 @@ public struct PluginConfig: Sendable {
 
     public func double(_ key: String) throws(PluginError) -> Double? {
         guard let v = value(key) else { return nil }
-        guard case let .number(d) = v, d.isFinite else { throw .config(key: key, "expected a number, got \(v.typeName)") }
+        guard case let .number(d) = v, d.isFinite else { throw .config(key: qualified(key), "expected a number, got \(v.typeName)") }
         return d
     }
 
@@ -51,30 +78,30 @@ public struct PluginConfig: Sendable {
 
     public func int(_ key: String) throws(PluginError) -> Int? {
         guard let d = try double(key) else { return nil }
-        guard d.rounded() == d, let i = Int(exactly: d) else { throw .config(key: key, "expected an integer, got \(d)") }
+        guard d.rounded() == d, let i = Int(exactly: d) else { throw .config(key: qualified(key), "expected an integer, got \(d)") }
         return i
     }
 
     public func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) throws(PluginError) -> Int {
         let v = try int(key) ?? fallback
         if let range, !range.contains(v) {
-            throw .config(key: key, "\(v) is outside \(range.lowerBound)...\(range.upperBound)")
+            throw .config(key: qualified(key), "\(v) is outside \(range.lowerBound)...\(range.upperBound)")
         }
         return v
     }
 
     public func bool(_ key: String, default fallback: Bool) throws(PluginError) -> Bool {
         guard let v = value(key) else { return fallback }
-        guard case let .bool(b) = v else { throw .config(key: key, "expected true or false, got \(v.typeName)") }
+        guard case let .bool(b) = v else { throw .config(key: qualified(key), "expected true or false, got \(v.typeName)") }
         return b
     }
 
     public func strings(_ key: String) throws(PluginError) -> [String]? {
         guard let v = value(key) else { return nil }
-        guard case let .array(items) = v else { throw .config(key: key, "expected an array of strings, got \(v.typeName)") }
+        guard case let .array(items) = v else { throw .config(key: qualified(key), "expected an array of strings, got \(v.typeName)") }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard case let .string(s) = item else { throw .config(key: "\(key)[\(i)]", "expected a string, got \(item.typeName)") }
+            guard case let .string(s) = item else { throw .config(key: "\(qualified(key))[\(i)]", "expected a string, got \(item.typeName)") }
             out.append(s)
         }
         return out
@@ -88,11 +115,11 @@ public struct PluginConfig: Sendable {
             return .nanoseconds(Int64(seconds * 1e9))
         case let .string(text):
             guard let d = DurationText.parse(text) else {
-                throw .config(key: key, "'\(text)' is not a duration (examples: 500ms, 10s, 5m, 1h30m, 7d)")
+                throw .config(key: qualified(key), "'\(text)' is not a duration (examples: 500ms, 10s, 5m, 1h30m, 7d)")
             }
             return d
         default:
-            throw .config(key: key, "expected a duration such as \"10s\", got \(v.typeName)")
+            throw .config(key: qualified(key), "expected a duration such as \"10s\", got \(v.typeName)")
         }
     }
 
@@ -100,12 +127,19 @@ public struct PluginConfig: Sendable {
         try duration(key) ?? fallback
     }
 
+    /// A duration in whole nanoseconds (the unit of point timestamps), saturating.
+    public func nanoseconds(_ key: String, default fallback: Duration) throws(PluginError) -> Int64 {
+        let (seconds, attoseconds) = try duration(key, default: fallback).components
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? Int64.max : ns &+ attoseconds / 1_000_000_000
+    }
+
     /// Throws for the first top-level key not in `allowed`.
     public func rejectUnknownKeys(allowed: Set<String>) throws(PluginError) {
         guard case let .object(members) = root else { return }
         for (key, _) in members where !allowed.contains(key) {
             let known = allowed.sorted().joined(separator: ", ")
-            throw .config(key: key, "unknown key (known keys: \(known))")
+            throw .config(key: qualified(key), "unknown key (known keys: \(known))")
         }
     }
 }

@@ -26,6 +26,9 @@ struct Nazard: AsyncParsableCommand {
     @Option(name: .customLong("state-dir"), help: "Overrides daemon.state_directory.")
     var stateDirectory: String?
 
+    @Option(name: .customLong("runtime-dir"), help: "Where the status and pid files go (default $RUNTIME_DIRECTORY or /run/nazar).")
+    var runtimeDirectory: String?
+
     @Option(name: .customLong("log-level"), help: "Overrides log.level (debug, info, notice, warning, error).")
     var logLevel: String?
 
@@ -34,7 +37,8 @@ struct Nazard: AsyncParsableCommand {
 
     func run() async throws {
         let options = DaemonOptions(configPath: config, extraPluginDirectories: pluginDirectories,
-                                    stateDirectory: stateDirectory)
+                                    stateDirectory: stateDirectory,
+                                    runtimeDirectory: runtimeDirectory ?? StatusFile.defaultDirectory)
         let loaded: LoadedConfig
         do {
             loaded = try ConfigLoader.load(path: config)

@@ -1,6 +1,9 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|abi-call|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|all] [--runs N]
+//
+// `detectors` needs the plugin libraries built next to the executable:
+//     swift build -c release --product nazar-bench --product detector-ewma --product detector-threshold
 //
 // Every measurement goes through the real code: C plugins compiled from bench/plugins
 // with the system compiler, loaded through PluginLoader, driven by the Daemon.
@@ -9,6 +12,7 @@ import Foundation
 import Host
 import Logging
 import PluginAPI
+import PluginKit
 
 let repository: String = {
     var url = URL(fileURLWithPath: #filePath)
@@ -47,9 +51,49 @@ func machine() -> String {
     return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(model)"
 }
 
+/// The detector at the end of the bus path: the C one that only reads every point, or a
+/// real detector plugin as SwiftPM built it (next to this executable) with its config.
+struct BenchDetector {
+    var label: String
+    var plugin: String
+    var config: String
+
+    static let c = BenchDetector(label: "C detector", plugin: "bench-detector", config: "")
+
+    /// EWMA with its shipped defaults on every bench series; `publishScore` adds one
+    /// anomaly.score point per input point, published back onto the bus.
+    static func ewma(publishScore: Bool) -> BenchDetector {
+        BenchDetector(label: "detector-ewma" + (publishScore ? " (+ anomaly.score)" : " (publish_score = false)"),
+                      plugin: "detector-ewma", config: """
+                          [config]
+                          publish_score = \(publishScore)
+                          [[config.rules]]
+                          name = "bench"
+                          metric = "bench.value"
+                          """)
+    }
+
+    /// A level rule on every bench series (each fires once as the ramp crosses it).
+    static let threshold = BenchDetector(label: "detector-threshold", plugin: "detector-threshold", config: """
+        [config]
+        [[config.rules]]
+        name = "bench"
+        metric = "bench.value"
+        above = 5000000
+        clear = 4000000
+        """)
+}
+
+/// Where SwiftPM put this executable and the plugin libraries built with it.
+let productsDirectory: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+}()
+
 /// Points/s from one C collector through host->publish, the embedded bus and on_points
-/// into one C detector, batched.
-func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false) throws -> [Double] {
+/// into one detector, batched.
+func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = false,
+              detector: BenchDetector = .c) throws -> [Double] {
     let dir = try temporaryDirectory()
     mkdir("\(dir)/plugins.d", 0o755)
     mkdir("\(dir)/lib", 0o755)
@@ -60,7 +104,7 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         hostname = "bench"
         state_directory = "\(dir)/state"
         [plugins]
-        search_path = ["\(dir)/lib"]
+        search_path = ["\(dir)/lib", "\(productsDirectory)"]
         [bus]
         queue_capacity = 65536
         batch_size = 4096
@@ -79,8 +123,9 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         by_name = \(byName ? 1 : 0)
         """.write(toFile: "\(dir)/plugins.d/collector.toml", atomically: true, encoding: .utf8)
     try """
-        plugin = "bench-detector"
+        plugin = "\(detector.plugin)"
         subscribe = ["metrics.bench.bench.#"]
+        \(detector.config)
         """.write(toFile: "\(dir)/plugins.d/detector.toml", atomically: true, encoding: .utf8)
 
     var rates: [Double] = []
@@ -105,8 +150,8 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
 }
 
 /// ns per call of a plugin function through the descriptor's function pointer (the ABI
-/// crossing itself), and with the host's per-call accounting added (what PluginInstance
-/// does around every call: two clock reads and the latency counters).
+/// crossing itself), and through `CallTracker.run`, exactly what PluginInstance does
+/// around every call (in-flight mark, counters, latency sampled every 8th call).
 func benchABICall(calls: Int) throws -> (bare: Double, accounted: Double) {
     let dir = try temporaryDirectory()
     try compile("\(repository)/bench/plugins/bench-collector.c", "\(dir)/bench-collector.so")
@@ -121,7 +166,7 @@ func benchABICall(calls: Int) throws -> (bare: Double, accounted: Double) {
     var instance: UnsafeMutableRawPointer? = nil
     guard create(&api, nil, "{\"points\":0}", &instance, nil) == NAZAR_OK else { throw BenchError(description: "create failed") }
     defer { destroy(instance) }
-    let stats = InstanceStats()
+    let tracker = CallTracker(stats: InstanceStats())
     var best = (Double.infinity, Double.infinity)
     for _ in 0..<5 {
         var t0 = monotonicNanoseconds()
@@ -129,12 +174,47 @@ func benchABICall(calls: Int) throws -> (bare: Double, accounted: Double) {
         let bare = Double(monotonicNanoseconds() - t0) / Double(calls)
         t0 = monotonicNanoseconds()
         for i in 0..<calls {
-            let a = monotonicNanoseconds()
-            let rc = collect(instance, Int64(i), nil)
-            stats.recordCall(nanoseconds: UInt64(monotonicNanoseconds() - a), failed: rc != NAZAR_OK)
+            _ = tracker.run(.collect, failed: { $0 != NAZAR_OK }) { collect(instance, Int64(i), nil) }
         }
         let accounted = Double(monotonicNanoseconds() - t0) / Double(calls)
         best = (min(best.0, bare), min(best.1, accounted))
+    }
+    return best
+}
+
+/// A Swift detector written with PluginKit that does nothing but read the batch: its
+/// on_points() through the C descriptor shows what PluginKit's thunks add to a call.
+struct NoopSwiftDetector: Detector {
+    static let info = PluginInfo(name: "bench-noop", version: "1", description: "benchmark")
+    var sum = 0.0
+    init(config: PluginConfig, host: PluginHost) throws(PluginError) {}
+    mutating func onPoints(_ batch: PointBatch) throws(PluginError) {
+        for p in batch { sum += p.value }
+    }
+}
+
+func benchSwiftCall(calls: Int) throws -> Double {
+    let raw = PluginExport.detector(NoopSwiftDetector.self).assumingMemoryBound(to: nazar_plugin.self)
+    guard let create = raw.pointee.create, let onPoints = raw.pointee.on_points, let destroy = raw.pointee.destroy else {
+        throw BenchError(description: "descriptor lacks callbacks")
+    }
+    var api = nazar_host_api()
+    api.struct_size = UInt32(MemoryLayout<nazar_host_api>.size)
+    var instance: UnsafeMutableRawPointer? = nil
+    let fakeHost = OpaquePointer(bitPattern: 1)
+    guard create(&api, fakeHost, "{}", &instance, nil) == NAZAR_OK else { throw BenchError(description: "create failed") }
+    defer { destroy(instance) }
+    var point = nazar_point(struct_size: UInt32(MemoryLayout<nazar_point>.size), label_count: 0, series: 1,
+                            name: nil, labels: nil, timestamp_ns: 0, value: 1)
+    var best = Double.infinity
+    withUnsafeMutablePointer(to: &point) { p in
+        var batch = nazar_point_batch(struct_size: UInt32(MemoryLayout<nazar_point_batch>.size),
+                                      point_size: UInt32(MemoryLayout<nazar_point>.stride), count: 1, points: p)
+        for _ in 0..<5 {
+            let t0 = monotonicNanoseconds()
+            for _ in 0..<calls { _ = onPoints(instance, &batch, nil) }
+            best = min(best, Double(monotonicNanoseconds() - t0) / Double(calls))
+        }
     }
     return best
 }
@@ -160,13 +240,30 @@ do {
                          median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
         }
     }
+    if which == "detectors" || which == "all" {
+        // The same bus path with the real detector plugins at the end, in the same run as
+        // the bare C detector: the ratio is the detector's own cost per point.
+        print("\n| detector at the end of the bus | batch | series | points | runs | median points/s | min | max |")
+        print("|---|---|---|---|---|---|---|---|")
+        let detectors: [BenchDetector] = [.c, .ewma(publishScore: false), .ewma(publishScore: true), .threshold]
+        for series in [100, 10_000] {
+            for detector in detectors {
+                let points = 10_000_000
+                let r = try benchBus(runs: runs, points: points, batch: 1000, series: series, detector: detector)
+                print(String(format: "| %@ | %d | %d | %d | %d | %.2f M | %.2f M | %.2f M |", detector.label, 1000, series,
+                             points, runs, median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
+            }
+        }
+    }
     if which == "abi-call" || which == "all" {
         let calls = 20_000_000
         let r = try benchABICall(calls: calls)
         print("\n| plugin call | calls | ns/call (best of 5) |")
         print("|---|---|---|")
         print(String(format: "| collect() through the descriptor's function pointer (C plugin) | %d | %.2f |", calls, r.bare))
-        print(String(format: "| same, with the host's per-call accounting (2 clock reads + counters) | %d | %.2f |", calls, r.accounted))
+        print(String(format: "| same, through the host's CallTracker (in-flight mark, counters, 1-in-8 latency sample) | %d | %.2f |", calls, r.accounted))
+        let swift = try benchSwiftCall(calls: calls)
+        print(String(format: "| on_points() of a Swift PluginKit detector through its C descriptor (1-point batch) | %d | %.2f |", calls, swift))
     }
 } catch {
     print("error: \(error)")

@@ -94,6 +94,17 @@ public enum ConfigLoader {
         return (instances, diagnostics)
     }
 
+    /// Reads one plugins.d file on its own (for `nazarctl replay --instance`). Throws its
+    /// first error; warnings are returned with the instance.
+    public static func loadInstanceFile(_ file: String) throws(ConfigDiagnostic) -> (PluginInstanceConfig, [ConfigDiagnostic]) {
+        let read = readInstanceFile(file)
+        if let firstError = read.diagnostics.first(where: { $0.severity == .error }) { throw firstError }
+        guard let (instance, _) = read.instance else {
+            throw .error("not a plugin instance file", file: file)
+        }
+        return (instance, read.diagnostics)
+    }
+
     static func readInstanceFile(_ file: String) -> (instance: (PluginInstanceConfig, Int?)?, diagnostics: [ConfigDiagnostic]) {
         let contents: ConfigFileContents
         do {

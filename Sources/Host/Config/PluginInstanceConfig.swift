@@ -12,6 +12,8 @@ public struct PluginInstanceConfig: Sendable, Equatable {
     public var interval: Duration
     /// Bus binding patterns (validated as `BindingPattern`).
     public var subscribe: [String]
+    /// How long one call into the plugin may take before the instance is quarantined.
+    public var callTimeout: Duration
     /// The `[config]` table as canonical JSON (sorted keys, no whitespace, "{}" if absent):
     /// equal configs give equal strings, which is how reload tells "changed" from "same".
     public var configJSON: String
@@ -19,7 +21,7 @@ public struct PluginInstanceConfig: Sendable, Equatable {
     /// An instance with the documented defaults for whatever is left out.
     public init(file: String, name: String, plugin: String, enabled: Bool = true,
                 interval: Duration = PluginInstanceConfig.defaultInterval, subscribe: [String] = [],
-                configJSON: String = "{}") {
+                configJSON: String = "{}", callTimeout: Duration = PluginInstanceConfig.defaultCallTimeout) {
         self.file = file
         self.name = name
         self.plugin = plugin
@@ -27,10 +29,15 @@ public struct PluginInstanceConfig: Sendable, Equatable {
         self.interval = interval
         self.subscribe = subscribe
         self.configJSON = configJSON
+        self.callTimeout = callTimeout
     }
 
     /// `interval` when the file does not set one.
     public static let defaultInterval = Duration.seconds(10)
+    /// `call_timeout` when the file does not set one.
+    public static let defaultCallTimeout = Duration.seconds(30)
+    /// The shortest accepted `call_timeout`.
+    public static let minimumCallTimeout = Duration.milliseconds(100)
     /// The shortest accepted `interval`.
     public static let minimumInterval = Duration.milliseconds(100)
 

@@ -1,6 +1,6 @@
 /// Validates one parsed plugins.d file into a `PluginInstanceConfig`.
 enum PluginInstanceReader {
-    static let knownKeys = ["plugin", "enabled", "name", "interval", "subscribe", "config"]
+    static let knownKeys = ["plugin", "enabled", "name", "interval", "subscribe", "call_timeout", "config"]
 
     /// The instance, or nil when the file has errors (they are in `reader`).
     /// `nameLine` is where `name` is written, nil when it comes from the file name.
@@ -34,6 +34,9 @@ enum PluginInstanceReader {
         let interval = reader.duration(root, "interval", at: base, minimum: PluginInstanceConfig.minimumInterval)
             ?? PluginInstanceConfig.defaultInterval
 
+        let callTimeout = reader.duration(root, "call_timeout", at: base, minimum: PluginInstanceConfig.minimumCallTimeout)
+            ?? PluginInstanceConfig.defaultCallTimeout
+
         let subscribe = reader.strings(root, "subscribe", at: base) ?? []
         for (index, pattern) in subscribe.enumerated() {
             do {
@@ -59,7 +62,8 @@ enum PluginInstanceReader {
 
         guard !reader.hasErrors, let plugin else { return nil }
         let instance = PluginInstanceConfig(file: file, name: name, plugin: plugin, enabled: enabled,
-                                            interval: interval, subscribe: subscribe, configJSON: configJSON)
+                                            interval: interval, subscribe: subscribe, configJSON: configJSON,
+                                            callTimeout: callTimeout)
         return (instance, reader.locator.exactLine(of: base.appending("name")))
     }
 

@@ -1,3 +1,4 @@
+import PluginKit
 /// Why a TOML value cannot be handed to a plugin as JSON.
 struct TOMLToJSONError: Error, Sendable {
     var path: TOMLPath
@@ -56,36 +57,9 @@ enum TOMLToJSON {
     }
 }
 
-/// JSON string escaping (RFC 8259): quote, backslash and control characters are escaped,
-/// everything else, non-ASCII included, is copied as UTF-8, which JSON text is.
+/// JSON string escaping, shared with plugins (PluginKit's `JSONEscaping`).
 enum JSONText {
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    static func quoted(_ text: String) -> String { JSONEscaping.quoted(text) }
 
-    static func quoted(_ text: String) -> String {
-        var out: [UInt8] = []
-        appendQuoted(text, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x00..<0x20, 0x7F:
-                // DEL is legal JSON but invisible in logs; escaping it is just as valid.
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
-            default:
-                out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
+    static func appendQuoted(_ text: String, to out: inout [UInt8]) { JSONEscaping.appendQuoted(text, to: &out) }
 }

@@ -27,6 +27,8 @@ public final class Daemon: @unchecked Sendable {
     /// Instances that could not be loaded or started, with the reason (for status).
     private var failures: [String: String] = [:]
     private var disabled: Set<String> = []
+    private var wrotePID = false
+    private let statusWarningLimiter = RateLimiter(intervalNanoseconds: 600_000_000_000)
 
     /// Prepares the bus from a loaded configuration (or loads nazar.toml itself when
     /// `loaded` is nil). Throws when nazar.toml cannot be used.
@@ -128,6 +130,7 @@ public final class Daemon: @unchecked Sendable {
         for (name, instance) in instances where !enabledNames.contains(name) {
             let why = disabled.contains(name) ? "disabled" : "removed"
             logger.notice("stopping instance (\(why))", metadata: ["nazar_plugin": "\(name)", "nazar_event": "instance_\(why)"])
+            if instance.isQuarantined { quarantineAlert(instance, "", firing: false) }
             instance.stop()
             instances[name] = nil
         }
@@ -154,11 +157,12 @@ public final class Daemon: @unchecked Sendable {
                 continue
             }
             if let running = instances[cfg.name] {
-                if running.config == cfg && running.descriptor.loadID == descriptor.loadID {
+                if running.config == cfg && running.descriptor.loadID == descriptor.loadID && !running.isQuarantined {
                     continue  // untouched: keeps running, keeps its state
                 }
-                logger.notice("restarting instance (config or plugin file changed)",
+                logger.notice("restarting instance (config or plugin file changed, or quarantined)",
                               metadata: ["nazar_plugin": "\(cfg.name)", "nazar_event": "instance_changed"])
+                if running.isQuarantined { quarantineAlert(running, "", firing: false) }
                 running.stop()
                 instances[cfg.name] = nil
             }
@@ -168,6 +172,29 @@ public final class Daemon: @unchecked Sendable {
         let order: [PluginKind: Int] = [.notifier: 0, .detector: 1, .collector: 2]
         for (cfg, descriptor) in toStart.sorted(by: { order[$0.1.kind, default: 3] < order[$1.1.kind, default: 3] }) {
             startInstance(cfg, descriptor)
+        }
+    }
+
+    /// Checks every instance for a plugin call past its deadline and quarantines it, with
+    /// a journal line and an alert (rule `plugin_quarantined`) so notifiers say so.
+    /// Called from the daemon's main loop about once a second.
+    public func superviseInstances() {
+        let current = lifecycleLock.withLock { Array(instances.values) }
+        for instance in current {
+            if let why = instance.quarantineIfHung() {
+                quarantineAlert(instance, why, firing: true)
+            }
+        }
+    }
+
+    private func quarantineAlert(_ instance: PluginInstance, _ why: String, firing: Bool) {
+        let alert = AlertEvent(
+            rule: "plugin_quarantined", severity: .critical, state: firing ? .firing : .resolved,
+            labels: [("host", config.hostname), ("instance", instance.name), ("plugin", instance.descriptor.name)],
+            summary: firing ? "plugin instance \(instance.name) quarantined: \(why)" : "plugin instance \(instance.name) replaced",
+            value: .nan, score: .nan, timestamp: wallClockNanoseconds(), startsAt: 0, source: "nazard")
+        if let event = firing ? alertBook.raise(alert) : alertBook.resolve(alert) {
+            bus.publish(alert: event)
         }
     }
 
@@ -191,6 +218,10 @@ public final class Daemon: @unchecked Sendable {
             failures[cfg.name] = nil
         case let .failed(why):
             failures[cfg.name] = why
+        case let .quarantined(why):
+            instances[cfg.name] = instance
+            failures[cfg.name] = nil
+            quarantineAlert(instance, why, firing: true)
         default:
             break
         }
@@ -219,32 +250,20 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Observation
 
-    /// A view of one configured instance for status displays.
-    public struct InstanceStatus: Sendable {
-        public var name: String
-        public var plugin: String
-        public var kind: String
-        public var state: String
-        public var pointsPublished: UInt64
-        public var pointsDelivered: UInt64
-        public var dropped: UInt64
-    }
-
-    public var instanceStatuses: [InstanceStatus] {
+    /// Every configured instance: running ones with their counters, failed, disabled.
+    public var instanceStatuses: [DaemonStatus.Instance] {
         lifecycleLock.withLock {
             var out = instances.values.map { i in
-                InstanceStatus(name: i.name, plugin: i.descriptor.name, kind: "\(i.descriptor.kind)", state: "\(i.state)",
-                               pointsPublished: i.stats.pointsPublished.load(ordering: .relaxed),
-                               pointsDelivered: i.stats.pointsDelivered.load(ordering: .relaxed),
-                               dropped: i.queueCounters?.dropped ?? 0)
+                DaemonStatus.Instance(name: i.name, plugin: i.descriptor.name, kind: "\(i.descriptor.kind)", state: "\(i.state)",
+                                      pointsPublished: i.stats.pointsPublished.load(ordering: .relaxed),
+                                      pointsDelivered: i.stats.pointsDelivered.load(ordering: .relaxed),
+                                      dropped: i.queueCounters?.dropped ?? 0)
             }
             for (name, why) in failures where instances[name] == nil {
-                out.append(InstanceStatus(name: name, plugin: "", kind: "", state: "failed: \(why)",
-                                          pointsPublished: 0, pointsDelivered: 0, dropped: 0))
+                out.append(DaemonStatus.Instance(name: name, plugin: "", kind: "", state: "failed: \(why)"))
             }
             for name in disabled {
-                out.append(InstanceStatus(name: name, plugin: "", kind: "", state: "disabled",
-                                          pointsPublished: 0, pointsDelivered: 0, dropped: 0))
+                out.append(DaemonStatus.Instance(name: name, plugin: "", kind: "", state: "disabled"))
             }
             return out.sorted { $0.name < $1.name }
         }
@@ -259,12 +278,37 @@ public final class Daemon: @unchecked Sendable {
     public var summary: String { lifecycleLock.withLock { summaryLocked() } }
 
     private func summaryLocked() -> String {
-        let running = instances.count
+        let quarantined = instances.values.filter(\.isQuarantined).count
+        let running = instances.count - quarantined
         var s = "\(running) instance\(running == 1 ? "" : "s") running"
+        if quarantined > 0 { s += ", \(quarantined) quarantined" }
         if !failures.isEmpty { s += ", \(failures.count) failed" }
         if !disabled.isEmpty { s += ", \(disabled.count) disabled" }
         s += ", \(bus.registry.count) series"
         return s
+    }
+
+    /// The status file `nazarctl status` reads, when a runtime directory is configured.
+    public var statusFile: StatusFile? { options.runtimeDirectory.map(StatusFile.init(directory:)) }
+
+    /// Writes the status file (and, the first time, the pid file); failures are logged once.
+    public func writeStatus(phase: String) {
+        guard let file = statusFile else { return }
+        let status = DaemonStatus(
+            pid: getpid(), phase: phase, configPath: options.configPath, summary: summary, updatedAt: wallClockNanoseconds(),
+            instances: instanceStatuses)
+        do {
+            if !wrotePID {
+                makeStateDirectory(file.directory)
+                try file.writePID(getpid())
+                wrotePID = true
+            }
+            try file.write(status)
+        } catch {
+            if statusWarningLimiter.allow() {
+                logger.warning("cannot write the status file: \(error)", metadata: ["nazar_event": "status_write_failed"])
+            }
+        }
     }
 
     /// Publishes self-metrics for every running instance once.

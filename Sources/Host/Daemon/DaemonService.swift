@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// Runs a started `Daemon` as a swift-service-lifecycle `Service`: tells systemd it is
@@ -9,6 +10,8 @@ public struct DaemonService: Service {
     let daemon: Daemon
     let notifier: SystemdNotifier
     let logger: Logger
+    /// When the supervising loop last ran (monotonic ns).
+    private let heartbeat = Heartbeat()
 
     public init(daemon: Daemon, notifier: SystemdNotifier, logger: Logger) {
         self.daemon = daemon
@@ -18,11 +21,13 @@ public struct DaemonService: Service {
 
     public func run() async throws {
         let summary = daemon.summary
+        daemon.writeStatus(phase: "running")
         notifier.ready(status: summary)
         logger.notice("READY: \(summary)", metadata: ["nazar_event": "ready"])
 
         await withDiscardingTaskGroup { group in
             group.addTask { await handleReloads() }
+            group.addTask { await supervise() }
             group.addTask { await feedWatchdog() }
             group.addTask { await publishSelfMetrics() }
             try? await gracefulShutdown()
@@ -31,25 +36,47 @@ public struct DaemonService: Service {
 
         notifier.stopping()
         logger.notice("stopping", metadata: ["nazar_event": "stopping"])
+        daemon.writeStatus(phase: "stopping")
         await Blocking.run { daemon.shutdown() }
+        daemon.statusFile?.removeFiles()
     }
 
     private func handleReloads() async {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals {
             notifier.reloading()
+            daemon.writeStatus(phase: "reloading")
             await Blocking.run { daemon.reload() }
             let summary = daemon.summary
+            daemon.writeStatus(phase: "running")
             notifier.ready(status: summary)
         }
     }
 
-    /// WATCHDOG=1 at half the configured interval, from this loop: if the main loop stops
-    /// being scheduled, systemd notices and restarts us.
+    /// Once a second: quarantine instances stuck in a plugin call, and record that the
+    /// main loop is alive (the watchdog is fed only while it is).
+    private func supervise() async {
+        var tick = 0
+        while !Task.isCancelled {
+            daemon.superviseInstances()
+            heartbeat.beat()
+            tick += 1
+            if tick % 5 == 0 { daemon.writeStatus(phase: "running") }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// WATCHDOG=1 at half the configured interval, but only while the supervising loop has
+    /// run recently: if the main loop stops being scheduled, systemd notices and restarts us.
     private func feedWatchdog() async {
         guard let interval = notifier.watchdogInterval else { return }
+        let healthyWithin = max(interval.nanoseconds, 3_000_000_000)
         while !Task.isCancelled {
-            notifier.watchdog()
+            if monotonicNanoseconds() - heartbeat.last < healthyWithin {
+                notifier.watchdog()
+            } else {
+                logger.error("main loop stalled: not feeding the watchdog", metadata: ["nazar_event": "watchdog_withheld"])
+            }
             try? await Task.sleep(for: interval / 2)
         }
     }
@@ -67,6 +94,13 @@ public struct DaemonService: Service {
             notifier.status(daemon.summary)
         }
     }
+}
+
+/// A monotonic timestamp shared between the daemon's loops.
+final class Heartbeat: Sendable {
+    private let value = Atomic<Int64>(monotonicNanoseconds())
+    func beat() { value.store(monotonicNanoseconds(), ordering: .relaxed) }
+    var last: Int64 { value.load(ordering: .relaxed) }
 }
 
 /// Runs blocking work (waiting for plugin threads) on its own thread, so Swift's small

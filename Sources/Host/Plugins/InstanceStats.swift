@@ -16,19 +16,32 @@ public final class InstanceStats: Sendable {
     /// Plugin calls (collect/on_points/notify) and how many returned an error.
     public let calls = Atomic<UInt64>(0)
     public let callErrors = Atomic<UInt64>(0)
-    /// Sum and maximum of call durations in ns since the last `takeLatency()`.
+    /// Sum and maximum of sampled call durations in ns since the last `takeLatency()`.
     private let latencySum = Atomic<UInt64>(0)
     private let latencyCount = Atomic<UInt64>(0)
     private let latencyMax = Atomic<UInt64>(0)
-    /// Total ns spent inside plugin calls since start.
+    /// Total ns spent inside the sampled plugin calls since start.
     public let callNanosecondsTotal = Atomic<UInt64>(0)
+
+    /// Counts a call and records its duration (what tests and one-off calls use).
+    public func recordCall(nanoseconds: UInt64, failed: Bool) {
+        countCall(failed: failed)
+        recordLatency(nanoseconds: nanoseconds)
+    }
 
     public init() {}
 
+    /// Counts a call; returns the call's number (for sampling).
     @inline(__always)
-    public func recordCall(nanoseconds: UInt64, failed: Bool) {
-        calls.add(1, ordering: .relaxed)
+    @discardableResult
+    public func countCall(failed: Bool) -> UInt64 {
         if failed { callErrors.add(1, ordering: .relaxed) }
+        return calls.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Adds a measured call duration to the latency figures.
+    @inline(__always)
+    public func recordLatency(nanoseconds: UInt64) {
         latencySum.add(nanoseconds, ordering: .relaxed)
         latencyCount.add(1, ordering: .relaxed)
         callNanosecondsTotal.add(nanoseconds, ordering: .relaxed)

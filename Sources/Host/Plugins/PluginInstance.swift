@@ -1,5 +1,6 @@
 import Logging
 import PluginAPI
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,6 +11,8 @@ import Glibc
 public final class PluginInstance: @unchecked Sendable {
     public enum State: Sendable, Equatable, CustomStringConvertible {
         case starting, running, failed(String), stopped
+        /// A call into the plugin overran its deadline: nothing more is called on it.
+        case quarantined(String)
 
         public var description: String {
             switch self {
@@ -17,6 +20,7 @@ public final class PluginInstance: @unchecked Sendable {
             case .running: return "running"
             case let .failed(why): return "failed: \(why)"
             case .stopped: return "stopped"
+            case let .quarantined(why): return "quarantined: \(why)"
             }
         }
     }
@@ -34,6 +38,8 @@ public final class PluginInstance: @unchecked Sendable {
     private var currentState: State = .starting
     private var stopRequested = false
     private var finished = false
+    /// Marks calls in flight and counts them.
+    private let tracker: CallTracker
     // Set by the worker once the plugin started; read by stop() and self-metrics.
     private var pointQueueStorage: PointQueue?
     private var alertQueueStorage: AlertQueue?
@@ -51,6 +57,7 @@ public final class PluginInstance: @unchecked Sendable {
         self.logger = l
         context = InstanceContext(name: config.name, pluginName: descriptor.name, logger: l, bus: bus,
                                   alertBook: alertBook, hostname: hostname, stateDirectory: stateDirectory)
+        tracker = CallTracker(stats: context.stats)
     }
 
     public var state: State { lock.withLock { currentState } }
@@ -67,10 +74,50 @@ public final class PluginInstance: @unchecked Sendable {
             setState(.failed("cannot create a worker thread"))
             finish()
         }
-        return lock.withLock {
-            while currentState == .starting { lock.wait(.second, untilMonotonicNanoseconds: .max) }
-            return currentState
+        // create() and start() get the same deadline as any call: a plugin that hangs in
+        // them must not keep the daemon from becoming ready.
+        let deadline = monotonicNanoseconds() + config.callTimeout.nanoseconds
+        let timedOut = lock.withLock {
+            while currentState == .starting {
+                if !lock.wait(.second, untilMonotonicNanoseconds: deadline) && currentState == .starting { return true }
+            }
+            return false
         }
+        if timedOut { _ = quarantineIfHung(now: .max) }
+        return state
+    }
+
+    /// If the call in flight has run longer than the instance's call timeout (or `now` is
+    /// `.max`, meaning "whatever is in flight"), quarantine the instance and return a
+    /// description of what hung. The worker thread stays inside the plugin; when (if) the
+    /// call returns, it exits without calling the plugin again.
+    public func quarantineIfHung(now: Int64 = coarseMonotonicNanoseconds()) -> String? {
+        guard let (call, started) = tracker.inFlight else { return nil }
+        let limit = config.callTimeout.nanoseconds
+        guard now == .max || now - started > limit else { return nil }
+        let ms = (coarseMonotonicNanoseconds() - started) / 1_000_000
+        let why = "\(call) has not returned after \(ms) ms (call_timeout \(config.callTimeout))"
+        let changed: Bool = lock.withLock {
+            if case .quarantined = currentState { return false }
+            if case .stopped = currentState { return false }
+            currentState = .quarantined(why)
+            stopRequested = true
+            lock.broadcast(.first)
+            lock.broadcast(.second)
+            return true
+        }
+        guard changed else { return nil }
+        context.accepting.store(false, ordering: .relaxed)
+        bus.unsubscribe(name: config.name)
+        logger.error("instance quarantined: \(why)", metadata: [
+            "nazar_event": "plugin_hung", "nazar_call": "\(call)", "nazar_plugin_file": "\(descriptor.path)",
+        ])
+        return why
+    }
+
+    public var isQuarantined: Bool {
+        if case .quarantined = state { return true }
+        return false
     }
 
     /// Asks the worker to stop, then waits up to `timeout` for the plugin's stop() and
@@ -86,14 +133,15 @@ public final class PluginInstance: @unchecked Sendable {
         bus.unsubscribe(name: config.name)
         pointQueue?.wake()
         alertQueue?.close()
-        let deadline = monotonicNanoseconds() + timeout.nanoseconds
+        // A quarantined worker is stuck inside the plugin: waiting for it only delays the rest.
+        let deadline = isQuarantined ? 0 : monotonicNanoseconds() + timeout.nanoseconds
         let done = lock.withLock {
             while !finished {
                 if !lock.wait(.second, untilMonotonicNanoseconds: deadline) && !finished { return false }
             }
             return true
         }
-        if !done {
+        if !done && !isQuarantined {
             logger.error("instance did not stop within \(timeout)", metadata: ["nazar_event": "instance_stop_timeout"])
         }
         return done
@@ -103,6 +151,7 @@ public final class PluginInstance: @unchecked Sendable {
 
     private func setState(_ s: State) {
         lock.withLock {
+            if case .quarantined = currentState { return }
             currentState = s
             lock.broadcast(.second)
         }
@@ -127,9 +176,12 @@ public final class PluginInstance: @unchecked Sendable {
             finish()
             return
         }
-        let rc = config.configJSON.withCString { json in
-            create(HostAPITable.table, context.handle, json, &instance, error.pointer)
+        let rc = inFlight(.create) {
+            config.configJSON.withCString { json in
+                create(HostAPITable.table, context.handle, json, &instance, error.pointer)
+            }
         }
+        if isQuarantined { return }  // create() came back after its deadline: leave it alone
         if rc != NAZAR_OK {
             fail("create failed: \(error.message(orDefault: "code \(rc)"))")
             finish()
@@ -137,7 +189,8 @@ public final class PluginInstance: @unchecked Sendable {
         }
         if let start = d.start {
             error.reset()
-            let src = start(instance, error.pointer)
+            let src = inFlight(.start) { start(instance, error.pointer) }
+            if isQuarantined { return }
             if src != NAZAR_OK {
                 context.accepting.store(false, ordering: .relaxed)
                 destroy(instance)
@@ -166,8 +219,14 @@ public final class PluginInstance: @unchecked Sendable {
         }
 
         context.accepting.store(false, ordering: .relaxed)
-        d.stop?(instance)
-        destroy(instance)
+        if isQuarantined {
+            // The late call returned; the plugin is not trusted with stop/destroy either.
+            logger.notice("quarantined instance's call returned; its worker exits", metadata: ["nazar_event": "plugin_hung_returned"])
+            finish()
+            return
+        }
+        inFlight(.stop) { d.stop?(instance) }
+        inFlight(.destroy) { destroy(instance) }
         logger.info("instance stopped", metadata: ["nazar_event": "instance_stopped"])
         finish()
     }
@@ -181,13 +240,16 @@ public final class PluginInstance: @unchecked Sendable {
         config.subscribe.compactMap { try? BindingPattern($0) }
     }
 
+    /// A lifecycle call (create, start, stop, destroy): in flight for the supervisor, not counted.
     @inline(__always)
-    private func timed(_ body: () -> Int32) -> Int32 {
-        let t0 = monotonicNanoseconds()
-        let rc = body()
-        let dt = monotonicNanoseconds() - t0
-        context.stats.recordCall(nanoseconds: UInt64(max(0, dt)), failed: rc != NAZAR_OK)
-        return rc
+    private func inFlight<R>(_ call: PluginCall, _ body: () -> R) -> R {
+        tracker.run(call, count: false, body)
+    }
+
+    /// A work call (collect, on_points, notify): in flight, counted, sampled for latency.
+    @inline(__always)
+    private func timed(_ call: PluginCall, _ body: () -> Int32) -> Int32 {
+        tracker.run(call, failed: { $0 != NAZAR_OK }, body)
     }
 
     private func runCollector(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
@@ -204,7 +266,7 @@ public final class PluginInstance: @unchecked Sendable {
             if stop { return }
             error.reset()
             let now = wallClockNanoseconds()
-            let rc = timed { collect(instance, now, error.pointer) }
+            let rc = timed(.collect) { collect(instance, now, error.pointer) }
             if rc != NAZAR_OK {
                 context.warnLimited("collect failed: \(error.message(orDefault: "code \(rc)"))", event: "collect_failed")
             }
@@ -223,9 +285,8 @@ public final class PluginInstance: @unchecked Sendable {
         guard let onPoints = descriptor.raw.on_points, let queue = pointQueue else { return }
         let registry = bus.registry
         let scratch = UnsafeMutablePointer<BusPoint>.allocate(capacity: batchSize)
-        let cPoints = UnsafeMutablePointer<nazar_point>.allocate(capacity: batchSize)
-        defer { scratch.deallocate(); cPoints.deallocate() }
-        let pointSize = UInt32(MemoryLayout<nazar_point>.stride)
+        defer { scratch.deallocate() }
+        let delivery = DeliveryBuffer(capacity: batchSize)
         while true {
             let n = queue.pop(into: scratch, max: batchSize, untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000)
             if isStopRequested { return }
@@ -233,17 +294,10 @@ public final class PluginInstance: @unchecked Sendable {
                 if queue.isClosed { return }
                 continue
             }
-            for i in 0..<n {
-                let p = scratch[i]
-                let e = registry.entry(p.series)
-                cPoints[i] = nazar_point(struct_size: pointSize, label_count: e.pointee.labelCount, series: p.series,
-                                         name: UnsafePointer(e.pointee.name), labels: UnsafePointer(e.pointee.labels),
-                                         timestamp_ns: p.timestamp, value: p.value)
-            }
-            var batch = nazar_point_batch(struct_size: UInt32(MemoryLayout<nazar_point_batch>.size),
-                                          point_size: pointSize, count: UInt64(n), points: cPoints)
             error.reset()
-            let rc = timed { onPoints(instance, &batch, error.pointer) }
+            let rc = delivery.withBatch(scratch, count: n, registry: registry) { batch in
+                timed(.onPoints) { onPoints(instance, batch, error.pointer) }
+            }
             context.stats.pointsDelivered.add(UInt64(n), ordering: .relaxed)
             if rc != NAZAR_OK {
                 context.warnLimited("on_points failed: \(error.message(orDefault: "code \(rc)"))", event: "on_points_failed")
@@ -259,7 +313,7 @@ public final class PluginInstance: @unchecked Sendable {
             while !isStopRequested {
                 attempt += 1
                 error.reset()
-                let rc = alert.withCAlert { c in timed { notify(instance, c, error.pointer) } }
+                let rc = alert.withCAlert { c in timed(.notify) { notify(instance, c, error.pointer) } }
                 if rc == NAZAR_OK {
                     context.stats.alertsDelivered.add(1, ordering: .relaxed)
                     break

@@ -86,11 +86,14 @@ public final class PluginLoader: @unchecked Sendable {
     }
 
     /// Checks a descriptor's header before reading anything else from it, then copies it.
-    static func validate(_ raw: UnsafeRawPointer, path: String, loadID: Int = 0) throws(PluginLoadError) -> PluginDescriptor {
+    ///
+    /// `hostABI` and `hostSize` are this host's ABI version and descriptor size; tests pass
+    /// larger ones to check that a plugin built for today's ABI keeps loading in a later host.
+    static func validate(_ raw: UnsafeRawPointer, path: String, loadID: Int = 0,
+                         hostABI: UInt32 = UInt32(NAZAR_ABI_VERSION),
+                         hostSize: Int = MemoryLayout<nazar_plugin>.size) throws(PluginLoadError) -> PluginDescriptor {
         let size = raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
         let abi = raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-        let hostABI = UInt32(NAZAR_ABI_VERSION)
-        let hostSize = MemoryLayout<nazar_plugin>.size
         let minimum = (MemoryLayout<nazar_plugin>.offset(of: \nazar_plugin.notify) ?? hostSize - 8) + MemoryLayout<UnsafeRawPointer>.size
         guard abi != 0 else { throw PluginLoadError(path: path, reason: .abiInvalid(abi)) }
         guard abi <= hostABI else {
@@ -102,9 +105,11 @@ public final class PluginLoader: @unchecked Sendable {
         guard Int(size) <= hostSize else {
             throw PluginLoadError(path: path, reason: .descriptorTooLarge(size: size, maximum: hostSize))
         }
+        // Zero-fill, then copy only what the plugin declared (and what this build knows):
+        // fields appended after the plugin was built read as NULL/0.
         var copy = nazar_plugin()
         withUnsafeMutableBytes(of: &copy) { dst in
-            dst.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: Int(size)))
+            dst.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(Int(size), dst.count)))
         }
         guard let kind = PluginKind(rawValue: copy.kind) else {
             throw PluginLoadError(path: path, reason: .unknownKind(copy.kind))

@@ -68,6 +68,15 @@ public func monotonicNanoseconds() -> Int64 {
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
 
+/// CLOCK_MONOTONIC_COARSE in nanoseconds: the same timebase at tick resolution (a few
+/// ms), for about 5 ns instead of 30 in a VM. Good for deadlines of seconds.
+@inline(__always)
+public func coarseMonotonicNanoseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
 /// CLOCK_REALTIME in nanoseconds since the Unix epoch.
 @inline(__always)
 public func wallClockNanoseconds() -> Int64 {

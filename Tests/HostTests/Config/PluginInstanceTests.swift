@@ -146,6 +146,7 @@ extension Config {
              "the instance name 'my cpu' comes from the file name and is not valid: rename the file or set name = \"…\" ([a-zA-Z0-9_.-]+)"),
             ("a.toml", "plugin = \"p\"\ninterval = \"50ms\"\n", 2, "interval", "'50ms' is too short: the minimum is 100ms"),
             ("a.toml", "plugin = \"p\"\ninterval = 0.05\n", 2, "interval", "0.05 is too short: the minimum is 100ms"),
+            ("a.toml", "plugin = \"p\"\ncall_timeout = \"10ms\"\n", 2, "call_timeout", "'10ms' is too short: the minimum is 100ms"),
             ("a.toml", "plugin = \"p\"\ninterval = \"soon\"\n", 2, "interval",
              "'soon' is not a duration (examples: 500ms, 10s, 5m, 1h30m, 7d, or a number of seconds)"),
             ("a.toml", "plugin = \"p\"\nsubscribe = \"metrics.#\"\n", 2, "subscribe", "expected an array of strings, got string"),
@@ -158,9 +159,9 @@ extension Config {
             ("a.toml", "plugin = \"p\"\n[config.smtp]\nhost = \"mx\"\nport = nan\n", 4, "config.smtp.port",
              "nan cannot be passed to the plugin: JSON has no infinity or NaN"),
             ("a.toml", "plugin = \"p\"\nintervall = \"10s\"\n", 2, "intervall",
-             "unknown key (known keys: config, enabled, interval, name, plugin, subscribe)"),
+             "unknown key (known keys: call_timeout, config, enabled, interval, name, plugin, subscribe)"),
             ("a.toml", "plugin = \"p\"\n[settings]\nx = 1\n", 2, "settings",
-             "unknown key (known keys: config, enabled, interval, name, plugin, subscribe)"),
+             "unknown key (known keys: call_timeout, config, enabled, interval, name, plugin, subscribe)"),
         ]
 
         @Test(arguments: invalidFiles)

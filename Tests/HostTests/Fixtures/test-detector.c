@@ -2,7 +2,8 @@
  * A detector for the host tests: counts points, remembers the last value per series,
  * raises alert "value_high" while a point's value exceeds `threshold` and resolves it
  * when it drops below. Writes "<count> <sum>" to `out` (a file path) after every batch,
- * so tests can see exactly what was delivered.
+ * so tests can see exactly what was delivered. With "score": true it also publishes
+ * anomaly.score = min(1, value / threshold) for every point, as real detectors do.
  */
 #include <nazar/plugin.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ typedef struct det {
     unsigned long long count;
     double sum;
     int firing;
+    int score;
 } det;
 
 static int d_create(const nazar_host_api *api, nazar_host *host, const char *json, void **inst, nazar_error *err) {
@@ -31,6 +33,7 @@ static int d_create(const nazar_host_api *api, nazar_host *host, const char *jso
         if (n >= sizeof d->out) n = sizeof d->out - 1;
         memcpy(d->out, o, n);
     }
+    d->score = strstr(json, "\"score\":true") != NULL;
     if (strstr(json, "\"fail_create\":true")) {
         nazar_error_set(err, "config key 'fail_create': asked to fail");
         free(d);
@@ -59,6 +62,13 @@ static int d_on_points(void *inst, const nazar_point_batch *b, nazar_error *err)
                               .summary = summary, .value = p->value, .score = 0.5 };
             if (high) d->api->alert_raise(d->host, &a); else d->api->alert_resolve(d->host, &a);
             d->firing = high;
+        }
+        if (d->score) {
+            nazar_label sl[] = { { "rule", "value_high" }, { "metric", p->name } };
+            nazar_point sp = { .struct_size = sizeof sp, .label_count = 2, .name = "anomaly.score", .labels = sl,
+                               .timestamp_ns = p->timestamp_ns, .value = p->value / d->threshold > 1 ? 1 : p->value / d->threshold };
+            nazar_point_batch sb = { sizeof sb, sizeof sp, 1, &sp };
+            d->api->publish(d->host, &sb);
         }
     }
     if (d->out[0]) {
