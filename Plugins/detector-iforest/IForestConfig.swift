@@ -38,7 +38,7 @@ struct IForestConfig: Sendable {
         guard let texts = try config.strings("metrics") else {
             throw .config(key: "metrics", "required: the metrics the model combines, e.g. [\"cpu.total\", \"load.1\"]")
         }
-        guard (1...64).contains(texts.count) else { throw .config(key: "metrics", "needs 1 to 64 metrics, got \(texts.count)") }
+        guard (1...1024).contains(texts.count) else { throw .config(key: "metrics", "needs 1 to 1024 metrics, got \(texts.count)") }
         var metrics: [MetricSelector] = []
         for (i, text) in texts.enumerated() {
             let selector = try MetricSelector(parsing: text, key: "metrics[\(i)]")

@@ -61,7 +61,7 @@ public struct IForestDetector: Detector {
             let state = hosts[slot.host]
             let event = state.assembler.add(feature: slot.feature, value: point.value, timestamp: point.timestampNanoseconds)
             if event.late { noteLate(state) }
-            if event.droppedIncompleteMissing != 0 { noteIncomplete(state, missing: event.droppedIncompleteMissing) }
+            if event.droppedIncomplete { noteIncomplete(state) }
             if event.droppedNonFiniteFeature >= 0 { noteNonFinite(state, feature: event.droppedNonFiniteFeature) }
             if event.completed { processRow(state) }
         }
@@ -252,11 +252,11 @@ public struct IForestDetector: Detector {
 
     // MARK: data problems, counted and logged once per kind and host
 
-    func noteIncomplete(_ state: HostState, missing: UInt64) {
+    func noteIncomplete(_ state: HostState) {
         state.incompleteRows += 1
         guard !state.warnedIncomplete else { return }
         state.warnedIncomplete = true
-        let names = config.metrics.indices.filter { missing & (1 << UInt64($0)) != 0 }.map { config.metrics[$0].text }
+        let names = state.assembler.missingInDroppedRow().map { config.metrics[$0].text }
         host.log(.warning, "\(state.name): dropped a row without \(names.joined(separator: ", ")) (rows are not forward-filled; "
                  + "further incomplete rows are only counted)", [("NAZAR_EVENT", "row_incomplete"), ("NAZAR_HOST", state.name)])
     }

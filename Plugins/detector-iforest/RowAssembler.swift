@@ -13,9 +13,9 @@
 struct RowAssembler {
     /// What one point did to the rows.
     struct Event: Equatable {
-        /// Non-zero: the open row was dropped incomplete before this point started a new
-        /// one; bit i set = metric i had no value.
-        var droppedIncompleteMissing: UInt64 = 0
+        /// The open row was dropped incomplete before this point started a new one;
+        /// `missingInDroppedRow()` says which metrics it lacked.
+        var droppedIncomplete = false
         /// ≥ 0: a row became complete but was dropped because this metric was NaN or ±∞.
         var droppedNonFiniteFeature = -1
         /// A row is complete: read it from `completedValues` / `completedTimestamp`.
@@ -26,9 +26,12 @@ struct RowAssembler {
 
     let featureCount: Int
     let step: Int64
-    private let fullMask: UInt64
     private var bucket = Int64.min
-    private var present: UInt64 = 0
+    /// Which metrics the open row has (a flag per metric: up to 1024 of them).
+    private var present: [Bool]
+    private var presentCount = 0
+    /// `present` of the last row dropped incomplete (swapped, not copied).
+    private var droppedPresent: [Bool]
     private var nonFiniteFeature = -1
     private var values: [Double]
     private var timestamp: Int64 = 0
@@ -39,10 +42,11 @@ struct RowAssembler {
     private(set) var completedBucket: Int64?
 
     init(featureCount: Int, step: Int64) {
-        precondition(featureCount >= 1 && featureCount <= 64 && step > 0)
+        precondition(featureCount >= 1 && step > 0)
         self.featureCount = featureCount
         self.step = step
-        fullMask = featureCount == 64 ? ~0 : (1 << UInt64(featureCount)) - 1
+        present = [Bool](repeating: false, count: featureCount)
+        droppedPresent = present
         values = [Double](repeating: 0, count: featureCount)
         completedValues = values
     }
@@ -55,17 +59,23 @@ struct RowAssembler {
             return event
         }
         if b > bucket {
-            if present != 0 { event.droppedIncompleteMissing = fullMask & ~present }
+            if presentCount != 0 {
+                event.droppedIncomplete = true
+                swap(&present, &droppedPresent)
+            }
+            clearPresent()
             bucket = b
-            present = 0
             nonFiniteFeature = -1
             timestamp = t
         }
         values[feature] = value
-        present |= 1 << UInt64(feature)
+        if !present[feature] {
+            present[feature] = true
+            presentCount += 1
+        }
         timestamp = max(timestamp, t)
         if !value.isFinite, nonFiniteFeature < 0 { nonFiniteFeature = feature }
-        if present == fullMask {
+        if presentCount == featureCount {
             if nonFiniteFeature >= 0 {
                 // Reported as a drop, not a row: the model never sees a NaN.
                 event.droppedNonFiniteFeature = nonFiniteFeature
@@ -76,9 +86,18 @@ struct RowAssembler {
                 event.completed = true
             }
             // The step stays open for a further round of points (faster collectors).
-            present = 0
+            clearPresent()
             nonFiniteFeature = -1
         }
         return event
+    }
+
+    /// Indices of the metrics the last incomplete row lacked.
+    func missingInDroppedRow() -> [Int] { droppedPresent.indices.filter { !droppedPresent[$0] } }
+
+    private mutating func clearPresent() {
+        guard presentCount != 0 else { return }
+        for i in 0..<featureCount { present[i] = false }
+        presentCount = 0
     }
 }

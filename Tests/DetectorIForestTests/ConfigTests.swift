@@ -41,7 +41,7 @@ struct ConfigTests {
     @Test("every bad setting is refused with its key named")
     func errors() {
         #expect(message("{}").contains("'metrics'"))
-        #expect(message(#"{"metrics": []}"#).contains("'metrics': needs 1 to 64"))
+        #expect(message(#"{"metrics": []}"#).contains("'metrics': needs 1 to 1024"))
         #expect(message(#"{"metrics": ["a b"]}"#).contains("'metrics[0]'"))
         #expect(message(#"{"metrics": ["a", "a"]}"#).contains("'metrics[1]': 'a' is listed twice"))
         #expect(message(#"{"metrics": ["a{x}"]}"#).contains("'metrics[0]'"))

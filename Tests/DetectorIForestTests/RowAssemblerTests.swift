@@ -19,6 +19,17 @@ struct RowAssemblerTests {
         #expect(a.completedBucket == 10)
     }
 
+    @Test("wide rows (274 metrics, as ODDS arrhythmia) complete and report what is missing")
+    func wideRows() {
+        var a = RowAssembler(featureCount: 274, step: RowAssemblerTests.step)
+        for f in 0..<273 { #expect(!a.add(feature: f, value: Double(f), timestamp: 0).completed) }
+        #expect(a.add(feature: 273, value: 273, timestamp: 0).completed)
+        #expect(a.completedValues[200] == 200)
+        for f in 0..<274 where f != 100 { _ = a.add(feature: f, value: 1, timestamp: RowAssemblerTests.step) }
+        #expect(a.add(feature: 0, value: 1, timestamp: 2 * RowAssemblerTests.step).droppedIncomplete)
+        #expect(a.missingInDroppedRow() == [100])
+    }
+
     @Test("a metric repeated within a row keeps the later value")
     func lastValueWins() {
         var a = RowAssembler(featureCount: 2, step: RowAssemblerTests.step)
@@ -37,7 +48,8 @@ struct RowAssemblerTests {
         _ = a.add(feature: 2, value: 1, timestamp: RowAssemblerTests.step)
         // Step 2 arrives: the step-1 row is dropped, missing bit 1.
         let e = a.add(feature: 0, value: 1, timestamp: 2 * RowAssemblerTests.step)
-        #expect(e.droppedIncompleteMissing == 0b010)
+        #expect(e.droppedIncomplete)
+        #expect(a.missingInDroppedRow() == [1])
         #expect(!e.completed)
         // It comes back: rows complete again.
         _ = a.add(feature: 1, value: 1, timestamp: 2 * RowAssemblerTests.step)
