@@ -1,6 +1,6 @@
 extension IsolationForest {
-    /// Rows scored together by the batch scorer: a group of trees (8 × a few KiB) stays
-    /// in L1 while the block's rows walk it.
+    /// Rows scored together by the batch scorer: their walks of one tree are
+    /// independent, so the CPU overlaps them.
     public static let scoringBlockRows = 64
 
     /// s(x, ψ) of one row of `featureCount` float32 values, in (0, 1]; higher is more
@@ -56,11 +56,11 @@ extension IsolationForest {
     }
 
     /// Scores every row of a row-major matrix (`out.count` rows of `featureCount`
-    /// values) into `out`. A block of rows is copied column-major, then each tree is
-    /// walked level by level across the whole block: the steps of different rows do not
-    /// depend on each other, so the CPU overlaps their loads, and the tree (a few KiB)
-    /// stays in L1. Scores equal `score(_:)`'s up to float rounding of the sum's order.
-    /// Allocates three small scratch arrays per call, nothing per row. Single-threaded.
+    /// values) into `out`. Each tree is walked level by level across a block of rows:
+    /// the steps of different rows do not depend on each other, so the CPU overlaps
+    /// their loads, and the tree (a few KiB) stays in L1. Scores equal `score(_:)`'s up
+    /// to float rounding of the sum's order. Allocates two small scratch arrays per
+    /// call, nothing per row. Single-threaded.
     public func scores(_ matrix: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Double>) throws(IsolationForestError) {
         guard matrix.count == out.count * featureCount else {
             throw .raggedMatrix(values: matrix.count, featureCount: featureCount)
@@ -71,52 +71,39 @@ extension IsolationForest {
         let inner = internalCount
         let leaves = leafCount
         let levels = depth
-        var nodeScratch = [Int32](repeating: 0, count: block)
+        var nodeScratch = [Int](repeating: 0, count: block)
         var sumScratch = [Float](repeating: 0, count: block)
-        var columnScratch = [Float](repeating: 0, count: block * d)
-        blockSplits.withUnsafeBufferPointer { splits in
+        splits.withUnsafeBufferPointer { splits in
             leafPathLengths.withUnsafeBufferPointer { paths in
                 nodeScratch.withUnsafeMutableBufferPointer { nodeBuffer in
                     sumScratch.withUnsafeMutableBufferPointer { sumBuffer in
-                        columnScratch.withUnsafeMutableBufferPointer { columnBuffer in
-                            guard let s = splits.baseAddress, let p = paths.baseAddress, let node = nodeBuffer.baseAddress,
-                                  let sum = sumBuffer.baseAddress, let columns = columnBuffer.baseAddress else { return }
-                            var start = 0
-                            while start < out.count {
-                                let b = min(block, out.count - start)
-                                for r in 0..<b {
-                                    for f in 0..<d { columns[f &* block &+ r] = x[(start &+ r) &* d &+ f] }
-                                    sum[r] = 0
-                                }
-                                for tree in 0..<treeCount {
-                                    let nodes = s + tree &* inner
-                                    for r in 0..<b { node[r] = 0 }
-                                    // Level by level across the block: the steps of
-                                    // different rows are independent, so their loads overlap.
-                                    for _ in 0..<levels {
-                                        for r in 0..<b { node[r] = step(Int(node[r]), r, nodes, columns) }
+                        guard let s = splits.baseAddress, let p = paths.baseAddress,
+                              let node = nodeBuffer.baseAddress, let sum = sumBuffer.baseAddress else { return }
+                        var start = 0
+                        while start < out.count {
+                            let b = min(block, out.count - start)
+                            let rows = x + start * d
+                            for r in 0..<b { sum[r] = 0 }
+                            for tree in 0..<treeCount {
+                                let nodes = s + tree * inner
+                                for r in 0..<b { node[r] = 0 }
+                                for _ in 0..<levels {
+                                    for r in 0..<b {
+                                        let split = nodes[node[r]]
+                                        let right = rows[r &* d &+ Int(split.feature)] > split.threshold ? 1 : 0
+                                        node[r] = 2 &* node[r] &+ 1 &+ right
                                     }
-                                    let leafPaths = p + (tree &* leaves &- inner)
-                                    for r in 0..<b { sum[r] += leafPaths[Int(node[r])] }
                                 }
-                                for r in 0..<b { out[start + r] = score(meanPathLength: Double(sum[r]) / Double(treeCount)) }
-                                start += b
+                                let leafPaths = p + (tree * leaves - inner)
+                                for r in 0..<b { sum[r] += leafPaths[node[r]] }
                             }
+                            for r in 0..<b { out[start + r] = score(meanPathLength: Double(sum[r]) / Double(treeCount)) }
+                            start += b
                         }
                     }
                 }
             }
         }
-    }
-
-    /// One step of the batch walk: the child of `n` that row `r` of the column-major
-    /// block goes to.
-    @inline(__always)
-    func step(_ n: Int, _ r: Int, _ nodes: UnsafePointer<UInt64>, _ columns: UnsafePointer<Float>) -> Int32 {
-        let split = nodes[n]
-        let threshold = Float(bitPattern: UInt32(truncatingIfNeeded: split))
-        let right: Int32 = columns[Int(truncatingIfNeeded: split >> 32) &+ r] > threshold ? 1 : 0
-        return Int32(truncatingIfNeeded: n &* 2 &+ 1) &+ right
     }
 
     /// `scores(_:into:)` for an array; returns one score per row.

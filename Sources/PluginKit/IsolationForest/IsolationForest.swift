@@ -73,10 +73,6 @@ public struct IsolationForest: Sendable {
     let laneSplits: [Split]
     /// Leaf path lengths in the same interleaved layout (padding trees hold 0).
     let laneLeafPathLengths: [Float]
-    /// The batch scorer's copy of `splits`, one 64-bit word each so a step costs one
-    /// load: threshold bits in the low half, the feature index premultiplied by
-    /// `scoringBlockRows` (the stride of its column-major block of rows) in the high half.
-    let blockSplits: [UInt64]
 
     /// Trees walked together by the scorer.
     static let lanes = 8
@@ -110,9 +106,6 @@ public struct IsolationForest: Sendable {
             for l in 0..<leaves { ll[(group * leaves + l) * lanes + lane] = leafPathLengths[tree * leaves + l] }
         }
         laneSplits = ls
-        blockSplits = splits.map {
-            UInt64($0.threshold.bitPattern) | UInt64($0.feature) &* UInt64(IsolationForest.scoringBlockRows) << 32
-        }
         laneLeafPathLengths = ll
     }
 
