@@ -254,7 +254,9 @@ public struct IForestDetector: Detector {
 
     func noteIncomplete(_ state: HostState) {
         state.incompleteRows += 1
-        guard !state.warnedIncomplete else { return }
+        // Before the first complete row, series are still appearing (a collector's rates
+        // need two samples): counted, not worth a warning at every start.
+        guard state.completeRows > 0, !state.warnedIncomplete else { return }
         state.warnedIncomplete = true
         let names = state.assembler.missingInDroppedRow().map { config.metrics[$0].text }
         host.log(.warning, "\(state.name): dropped a row without \(names.joined(separator: ", ")) (rows are not forward-filled; "

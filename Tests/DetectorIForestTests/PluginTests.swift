@@ -189,6 +189,18 @@ struct PluginTests {
         #expect(host.scores.count == 1)
     }
 
+    @Test("series still appearing at start (rates need two samples) are not warned about")
+    func appearingSeries() throws {
+        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 50"#))
+        try d.start()
+        defer { d.close() }
+        try d.feed([nil, 1, 41], metrics: PluginTests.metrics, timestamp: PluginTests.t0 - 10 * PluginTests.s)
+        try PluginTests.feedNormal(d, rows: 50)
+        #expect(host.logs(event: "row_incomplete").isEmpty)
+        #expect(host.logs(event: "model_trained").count == 1)
+    }
+
     @Test("a gap in time restarts the count of consecutive anomalous rows")
     func gapResetsRun() throws {
         let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
