@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "notifier-slack", type: .dynamic, targets: ["NotifierSlack"]),
         .library(name: "notifier-smtp", type: .dynamic, targets: ["NotifierSMTP"]),
         .library(name: "notifier-telegram", type: .dynamic, targets: ["NotifierTelegram"]),
+        .library(name: "detector-iforest", type: .dynamic, targets: ["DetectorIForestEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -75,6 +76,7 @@ let package = Package(
         .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
         // Per-alert cost of notifier-slack vs. the documented C webhook notifier, over loopback HTTP.
         .executableTarget(name: "notify-bench", dependencies: ["PluginAPI"], path: "bench/notify-bench"),
+        .executableTarget(name: "iforest-bench", dependencies: ["PluginKit"], path: "bench/iforest-bench"),
 
         .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
         // Fixtures/ holds C plugins the tests compile with cc at run time.
@@ -86,6 +88,8 @@ let package = Package(
         // Telegram and SMTP, and builds the third-party kit example from docs/.
         .testTarget(name: "NotifierTests", dependencies: ["NotifierKit", "PluginAPI"],
                     exclude: ["Servers"]),
+        // Its end-to-end tests dlopen the built libdetector-iforest.so (swift build --build-tests builds it).
+        .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
         .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
@@ -98,4 +102,5 @@ let package = Package(
         + plugin("notifier-slack", target: "NotifierSlack", dependencies: ["NotifierKit"], exclude: ["README.md"])
         + plugin("notifier-smtp", target: "NotifierSMTP", dependencies: ["NotifierKit", "CCurl"], exclude: ["README.md"])
         + plugin("notifier-telegram", target: "NotifierTelegram", dependencies: ["NotifierKit"], exclude: ["README.md"])
+        + detectorPlugin("detector-iforest", target: "DetectorIForest")
 )

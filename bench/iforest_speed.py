@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Isolation Forest fit and scoring speed: Nazar's (PluginKit/IsolationForest, via
+bench/iforest-bench) against scikit-learn's IsolationForest, both single-threaded,
+on the same ODDS rows, in the same run.
+
+Protocol (as datasets/bench_sklearn_iforest.py): 100 trees, max_samples 256, fit on
+every row, score every row. For each data set and seed: fit time, time to score all
+rows (sklearn `score_samples`; ours the batch scorer), and ours one row at a time
+(the path the detector takes per aligned row). Best (minimum) time over seeds for each side; ratios = sklearn
+time / our time (best of the seeds for each side).
+
+sklearn is held to one thread: n_jobs=None (its default) plus OMP/OpenBLAS/MKL thread
+counts of 1 and threadpoolctl, so nothing in numpy runs in parallel. Ours has no threads.
+
+Usage: swift build -c release --product iforest-bench
+       python3 bench/iforest_speed.py [--seeds 5] [--sets http,cover,shuttle]
+Needs numpy, pandas, scikit-learn (pip install scikit-learn pandas).
+"""
+import os
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.ensemble import IsolationForest
+from threadpoolctl import threadpool_limits
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATASETS = os.environ.get("NAZAR_DATASETS", os.path.join(REPO, "..", "shared", "datasets"))
+
+
+def sklearn_times(X, seeds):
+    fits, scores = [], []
+    with threadpool_limits(limits=1):
+        for seed in range(seeds):
+            clf = IsolationForest(n_estimators=100, max_samples=256, random_state=seed)
+            t0 = time.perf_counter()
+            clf.fit(X)
+            t1 = time.perf_counter()
+            clf.score_samples(X)
+            t2 = time.perf_counter()
+            fits.append(t1 - t0)
+            scores.append(t2 - t1)
+    return fits, scores
+
+
+def ours_times(path, seeds, binary):
+    out = subprocess.run([binary, path, "--seeds", str(seeds)], check=True, capture_output=True, text=True).stdout
+    r = json.loads(out)
+    return r["fit_s"], r["score_s"], r["single_row_score_s"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--sets", default="http,cover,shuttle")
+    ap.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "iforest-bench"))
+    a = ap.parse_args()
+    print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}; {os.cpu_count()} CPUs; seeds 0..{a.seeds - 1}\n")
+    print("| set | rows | d | sklearn fit s | ours fit s | fit ratio | sklearn score µs/row | ours batch µs/row "
+          "| batch ratio | ours one-row µs/row | one-row ratio |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for name in a.sets.split(","):
+        path = os.path.join(DATASETS, "odds", f"{name}.csv")
+        df = pd.read_csv(path)
+        df.pop("label")
+        X = df.to_numpy(dtype=np.float64)
+        n, d = X.shape
+        sk_fit, sk_score = sklearn_times(X, a.seeds)
+        our_fit, our_score, our_single = ours_times(path, a.seeds, a.binary)
+        m = min  # best of the seeds: the least disturbed by other work on a shared machine, on both sides
+        sk_us = m(sk_score) / n * 1e6
+        batch_us = m(our_score) / n * 1e6
+        single_us = m(our_single) / n * 1e6
+        print(f"| {name} | {n} | {d} | {m(sk_fit):.3f} | {m(our_fit):.4f} | {m(sk_fit) / m(our_fit):.0f}× "
+              f"| {sk_us:.2f} | {batch_us:.3f} | {sk_us / batch_us:.1f}× | {single_us:.3f} | {sk_us / single_us:.1f}× |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
