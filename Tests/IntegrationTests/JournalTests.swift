@@ -18,7 +18,7 @@ struct JournalTests {
             Issue.record(Comment(rawValue: message))
         } else {
             // Outside CI a developer may not have journald; say so without failing the run.
-            withKnownIssue(Comment(rawValue: message)) { Issue.record(Comment(rawValue: message)) }
+            print("note: \(message); journal assertions not checked")
         }
     }
 
