@@ -58,6 +58,12 @@ import Testing
         // A missing label matches as "": Prometheus semantics.
         #expect(try ids([LabelMatcher("mount", .equal, "")]) == [c])
         #expect(try ids([LabelMatcher("mount", .notEqual, "")]) == [a, b].sorted())
+        // Regex matchers are anchored and combine with equality ones.
+        #expect(try ids(LabelMatcher.parseList("host=~web.*")) == [a, b, c].sorted())
+        #expect(try ids(LabelMatcher.parseList("host=~web")) == [])
+        #expect(try ids(LabelMatcher.parseList("{__name__=\"disk.used\", mount=~\"/v.*\"}")) == [b])
+        #expect(try ids(LabelMatcher.parseList("__name__=~disk.*,mount!~/v.*")) == [a])
+        #expect(try ids(LabelMatcher.parseList("mount!~.+")) == [c])
         #expect(try ids([]) == [a, b, c].sorted())
         let found = try store.storage.series(matching: [LabelMatcher("mount", .equal, "/var")])
         #expect(found == [StoredSeries(id: b, metric: "disk.used", labels: [.init("host", "web2"), .init("mount", "/var")])])

@@ -35,18 +35,24 @@ extension SQLStore {
         if let v = filter.severity { add("severity =", .text(v)) }
         if let v = filter.state { add("state =", .text(v)) }
         if let v = filter.fingerprint { add("fingerprint =", .int(Int64(bitPattern: v))) }
-        try appendMatchers(filter.matchers, labelsColumn: "labels", metricColumn: nil, to: &sql, parameters: &p)
-        p.append(.int(Int64(filter.limit)))
-        sql += " ORDER BY ts DESC, id DESC LIMIT $\(p.count)"
+        let regexes = try appendMatchers(filter.matchers, labelsColumn: "labels", metricColumn: nil, to: &sql, parameters: &p)
+        sql += " ORDER BY ts DESC, id DESC"
+        // With regex matchers the limit applies after they filter the rows.
+        if regexes.isEmpty {
+            p.append(.int(Int64(filter.limit)))
+            sql += " LIMIT $\(p.count)"
+        }
         let parameters = p
         return try locked { () throws(StorageError) in
             var out: [AlertRecord] = []
             for row in try driver.query(sql, parameters, operation: "query alert history") {
-                out.append(AlertRecord(
+                if out.count == filter.limit { break }
+                let record = AlertRecord(
                     id: row[0].int ?? 0, fingerprint: UInt64(bitPattern: row[1].int ?? 0), rule: row[2].text,
                     severity: row[3].text, state: row[4].text,
                     labels: try LabelText.parse(row[5].text, context: "alert history"), summary: row[6].text,
-                    value: row[7].double, timestamp: row[8].int ?? 0, startsAt: row[9].int ?? 0, source: row[10].text))
+                    value: row[7].double, timestamp: row[8].int ?? 0, startsAt: row[9].int ?? 0, source: row[10].text)
+                if regexes.allSatisfy({ $0.matches(metric: "", labels: record.labels) }) { out.append(record) }
             }
             return out
         }

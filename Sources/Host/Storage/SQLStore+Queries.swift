@@ -2,24 +2,34 @@ extension SQLStore {
     func series(matching matchers: [LabelMatcher]) throws(StorageError) -> [StoredSeries] {
         var sql = "SELECT id, metric, labels FROM series WHERE 1 = 1"
         var parameters: [SQLValue] = []
-        try appendMatchers(matchers, labelsColumn: "labels", metricColumn: "metric", to: &sql, parameters: &parameters)
+        let regexes = try appendMatchers(matchers, labelsColumn: "labels", metricColumn: "metric", to: &sql, parameters: &parameters)
         sql += " ORDER BY metric, label_key"
         return try locked { () throws(StorageError) in
             var out: [StoredSeries] = []
             for row in try driver.query(sql, parameters, operation: "list series") {
-                out.append(StoredSeries(id: row[0].int ?? 0, metric: row[1].text,
-                                        labels: try LabelText.parse(row[2].text, context: "list series")))
+                let series = StoredSeries(id: row[0].int ?? 0, metric: row[1].text,
+                                          labels: try LabelText.parse(row[2].text, context: "list series"))
+                if regexes.allSatisfy({ $0.matches(metric: series.metric, labels: series.labels) }) { out.append(series) }
             }
             return out
         }
     }
 
-    /// Adds one SQL condition per matcher; a missing label compares as "".
+    /// Adds one SQL condition per equality matcher; a missing label compares as "".
+    /// Returns the regex matchers, which the caller applies to the rows (SQLite has no
+    /// regex operator and PostgreSQL's differs from POSIX ERE in corner cases, so both
+    /// backends match them the same way, in Swift).
+    @discardableResult
     func appendMatchers(_ matchers: [LabelMatcher], labelsColumn: String, metricColumn: String?,
-                        to sql: inout String, parameters: inout [SQLValue]) throws(StorageError) {
+                        to sql: inout String, parameters: inout [SQLValue]) throws(StorageError) -> [LabelMatcher] {
+        var regexes: [LabelMatcher] = []
         for m in matchers {
             guard LabelText.isValidKey(m.key) else {
                 throw .invalidArgument(field: "matcher '\(m.key)'", reason: "label keys are [a-zA-Z_][a-zA-Z0-9_]*")
+            }
+            if m.op.isRegex {
+                regexes.append(m)
+                continue
             }
             let op = m.op == .equal ? "=" : "<>"
             if m.key == "__name__", let metricColumn {
@@ -32,6 +42,7 @@ extension SQLStore {
                 sql += " AND COALESCE(\(expr), '') \(op) $\(parameters.count)"
             }
         }
+        return regexes
     }
 
     func range(series: Int64, from: Int64, to: Int64, step: Int64, aggregation: StorageAggregation,

@@ -89,26 +89,6 @@ public struct StoredSeries: Sendable, Equatable {
     public func label(_ key: String) -> String? { labels.first(where: { $0.key == key })?.value }
 }
 
-/// A Prometheus-style label matcher. The key `__name__` matches the metric name; a
-/// missing label matches as the empty string.
-public struct LabelMatcher: Sendable, Equatable {
-    public enum Operator: String, Sendable { case equal = "=", notEqual = "!=" }
-    public var key: String
-    public var op: Operator
-    public var value: String
-
-    public init(_ key: String, _ op: Operator, _ value: String) {
-        self.key = key
-        self.op = op
-        self.value = value
-    }
-
-    public func matches(metric: String, labels: [StoredSeries.Label]) -> Bool {
-        let actual = key == "__name__" ? metric : (labels.first(where: { $0.key == key })?.value ?? "")
-        return op == .equal ? actual == value : actual != value
-    }
-}
-
 /// One step of a range query: the step's start time and its aggregated value.
 public struct RangeSample: Sendable, Equatable {
     public var timestamp: Int64
