@@ -48,6 +48,8 @@ public final class AlertQueue: @unchecked Sendable {
     }
 
     public var depth: Int { lock.withLock { items.count - head } }
+    /// Whether `close()` was called (queued alerts may still be popped).
+    public var isClosed: Bool { lock.withLock { closed } }
     public var dropped: UInt64 { lock.withLock { droppedTotal } }
 
     public func wake() { lock.withLock { lock.broadcast(.first) } }

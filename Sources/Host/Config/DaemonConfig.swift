@@ -80,6 +80,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var logLevel: String
     /// Where the log goes.
     public var logTarget: LogTarget
+    /// The `[alerting]` section: grouping, routes, silences' refresh and the outbox policy.
+    public var alerting: AlertingSettings = .defaults
 
     /// Accepted `log.level` words, most verbose first.
     public static let logLevels = ["debug", "info", "notice", "warning", "error"]

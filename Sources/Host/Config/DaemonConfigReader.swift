@@ -9,6 +9,7 @@ enum DaemonConfigReader {
                     "buffer_points", "rollup_interval"],
         "self_metrics": ["interval"],
         "log": ["level", "target"],
+        "alerting": AlertingSettings.keys,
     ]
 
     /// Known bus backends; those not in `availableBackends` are refused by name.
@@ -59,6 +60,9 @@ enum DaemonConfigReader {
            let interval = reader.duration(selfMetrics, "interval", at: TOMLPath(keys: "self_metrics"),
                                           minimum: .milliseconds(100), zeroAllowed: true) {
             config.selfMetricsInterval = interval
+        }
+        if let alerting = tables["alerting"] {
+            config.alerting = AlertingSettings.read(alerting, reader: &reader)
         }
         if let log = tables["log"] {
             let base = TOMLPath(keys: "log")

@@ -31,6 +31,11 @@ public final class Daemon: @unchecked Sendable {
     private let statusWarningLimiter = RateLimiter(intervalNanoseconds: 600_000_000_000)
     /// Writes bus points and alerts into the configured store; nil with `backend = "none"`.
     public private(set) var storageWriter: StorageWriter?
+    /// The configured store (not yet connected), or why there is none; built once at init.
+    private let storageChoice: Result<(any Storage)?, StorageError>
+    /// Groups, silences and routes alerts to notifier instances through the outbox. It
+    /// subscribes to the bus only once a notifier instance runs (see Alerting/README.md).
+    public let alertManager: AlertManager
 
     /// Prepares the bus from a loaded configuration (or loads nazar.toml itself when
     /// `loaded` is nil). Throws when nazar.toml cannot be used.
@@ -71,7 +76,20 @@ public final class Daemon: @unchecked Sendable {
         loader = PluginLoader(searchPath: options.extraPluginDirectories + daemonConfig.searchPath,
                               strictPermissions: daemonConfig.strictPermissions)
         selfMetrics = SelfMetricsPublisher(bus: bus)
+        storageChoice = Result(catching: { () throws(StorageError) -> (any Storage)? in
+            try StorageFactory.make(daemonConfig.storage, stateDirectory: daemonConfig.stateDirectory)
+        })
+        alertManager = Self.makeAlertManager(daemonConfig.alerting, storage: try? storageChoice.get(), logger: logger)
         pendingConfig = loaded
+    }
+
+    /// The outbox lives in the store (persistent); without one, in memory.
+    private static func makeAlertManager(_ settings: AlertingSettings, storage: (any Storage)?, logger: Logger) -> AlertManager {
+        guard let storage else {
+            return AlertManager(settings: settings, outbox: MemoryOutbox(), silences: nil, logger: logger)
+        }
+        return AlertManager(settings: settings, outbox: StorageOutbox(storage: storage),
+                            silences: { now throws(StorageError) in try storage.activeSilences(at: now) }, logger: logger)
     }
 
     private var pendingConfig: LoadedConfig?
@@ -129,9 +147,12 @@ public final class Daemon: @unchecked Sendable {
         lifecycleLock.withLock {
             let order: [PluginKind] = [.collector, .detector, .notifier]
             for kind in order {
+                // Detectors' last alerts reach the outbox before notifiers stop delivering.
+                if kind == .notifier { alertManager.stop() }
                 for (name, instance) in instances where instance.descriptor.kind == kind {
                     instance.stop()
                     instances[name] = nil
+                    if kind == .notifier { alertManager.unregisterNotifier(name: name) }
                 }
             }
             logger.notice("all instances stopped", metadata: ["nazar_event": "shutdown"])
@@ -155,6 +176,7 @@ public final class Daemon: @unchecked Sendable {
             if instance.isQuarantined { quarantineAlert(instance, "", firing: false) }
             instance.stop()
             instances[name] = nil
+            alertManager.unregisterNotifier(name: name)
         }
         failures = failures.filter { enabledNames.contains($0.key) }
         let wantedNames = Set(wanted.map(\.name))
@@ -187,6 +209,7 @@ public final class Daemon: @unchecked Sendable {
                 if running.isQuarantined { quarantineAlert(running, "", firing: false) }
                 running.stop()
                 instances[cfg.name] = nil
+                alertManager.unregisterNotifier(name: cfg.name)
             }
             toStart.append((cfg, descriptor))
         }
@@ -225,7 +248,7 @@ public final class Daemon: @unchecked Sendable {
     private func startStorage() {
         let storage: (any Storage)?
         do {
-            storage = try StorageFactory.make(config.storage, stateDirectory: config.stateDirectory)
+            storage = try storageChoice.get()
         } catch {
             logger.error("storage disabled: \(error)", metadata: ["nazar_event": "storage_failed"])
             return
@@ -240,6 +263,18 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
+    /// Lock held. The first notifier instance starts the manager; an agent that runs none
+    /// never subscribes to alerts (with RabbitMQ the central daemon takes them).
+    private func startAlertManager() {
+        guard !alertManager.isRunning else { return }
+        if alertManager.outbox is MemoryOutbox {
+            logger.warning("storage backend \"none\": the notification outbox is in memory, and what it holds is lost when nazard stops",
+                           metadata: ["nazar_event": "outbox_in_memory"])
+        }
+        alertManager.start(bus: bus)
+        logger.info("alert manager started (outbox: \(alertManager.outbox.kind))", metadata: ["nazar_event": "alertmanager_started"])
+    }
+
     private func refuse(_ cfg: PluginInstanceConfig, _ error: PluginLoadError) {
         failures[cfg.name] = error.explanation
         logger.error("\(error.description)", metadata: [
@@ -251,15 +286,21 @@ public final class Daemon: @unchecked Sendable {
     private func startInstance(_ cfg: PluginInstanceConfig, _ descriptor: PluginDescriptor) {
         let dir = "\(config.stateDirectory)/instances/\(cfg.name)"
         makeStateDirectory(dir)
+        var delivery: NotifierDelivery?
+        if descriptor.kind == .notifier {
+            startAlertManager()
+            delivery = alertManager.registerNotifier(name: cfg.name, patterns: cfg.bindingPatterns)
+        }
         let instance = PluginInstance(config: cfg, descriptor: descriptor, bus: bus, alertBook: alertBook,
                                       hostname: config.hostname, stateDirectory: dir,
-                                      batchSize: config.bus.batchSize, logger: logger)
+                                      batchSize: config.bus.batchSize, delivery: delivery, logger: logger)
         switch instance.start() {
         case .running:
             instances[cfg.name] = instance
             failures[cfg.name] = nil
         case let .failed(why):
             failures[cfg.name] = why
+            if descriptor.kind == .notifier { alertManager.unregisterNotifier(name: cfg.name) }
         case let .quarantined(why):
             instances[cfg.name] = instance
             failures[cfg.name] = nil
@@ -365,6 +406,7 @@ public final class Daemon: @unchecked Sendable {
     /// Publishes self-metrics for every running instance once.
     public func publishSelfMetrics() {
         let (current, writer) = lifecycleLock.withLock { (Array(instances.values), storageWriter) }
-        selfMetrics.publish(current, storage: writer.map { ($0.counters, $0.storage.backendName) })
+        selfMetrics.publish(current, storage: writer.map { ($0.counters, $0.storage.backendName) },
+                            alerting: alertManager.isRunning ? alertManager : nil)
     }
 }

@@ -19,7 +19,11 @@ final class SelfMetricsPublisher: @unchecked Sendable {
     }
 
     /// `storage`: the storage writer's counters and backend name, when it runs.
-    func publish(_ instances: [PluginInstance], storage: (counters: StorageWriter.Counters, backend: String)? = nil) {
+    /// `alerting`: the alert manager, when notifiers run (its counters and outbox depth).
+    func publish(_ instances: [PluginInstance], storage: (counters: StorageWriter.Counters, backend: String)? = nil,
+                 alerting: AlertManager? = nil) {
+        // Per notifier; a store that cannot answer just leaves the depth out this time.
+        let outboxDepth = alerting.flatMap { try? $0.outbox.undeliveredCounts() } ?? [:]
         lock.withLock {
             let now = wallClockNanoseconds()
             scratch.removeAll(keepingCapacity: true)
@@ -44,10 +48,7 @@ final class SelfMetricsPublisher: @unchecked Sendable {
                     }
                 case .notifier:
                     add("nazar.instance.alerts_delivered", i, Double(s.alertsDelivered.load(ordering: .relaxed)))
-                    if let q = i.alertQueue {
-                        add("nazar.instance.alerts_dropped", i, Double(q.dropped))
-                        add("nazar.instance.queue_depth", i, Double(q.depth))
-                    }
+                    if let depth = outboxDepth[i.name] { add("nazar.instance.queue_depth", i, Double(depth)) }
                 case .collector:
                     break
                 }
@@ -66,6 +67,25 @@ final class SelfMetricsPublisher: @unchecked Sendable {
                     if let id {
                         seriesIDs[key] = id
                         scratch.append(BusPoint(series: id, timestamp: now, value: value))
+                    }
+                }
+            }
+            if let alerting {
+                let c = alerting.counters
+                let values: [(String, UInt64)] = [
+                    ("received", c.received.load(ordering: .relaxed)), ("enqueued", c.enqueued.load(ordering: .relaxed)),
+                    ("delivered", c.delivered.load(ordering: .relaxed)), ("retries", c.retries.load(ordering: .relaxed)),
+                    ("notify_failed", c.notifyFailed.load(ordering: .relaxed)), ("silenced", c.silenced.load(ordering: .relaxed)),
+                    ("outbox_write_failures", c.enqueueFailures.load(ordering: .relaxed)),
+                    ("outbox_depth", UInt64(outboxDepth.values.reduce(0, +))),
+                ]
+                for (name, value) in values {
+                    let key = "nazar.alerting.\(name)"
+                    var id = seriesIDs[key]
+                    if id == nil { id = try? bus.registry.intern(name: key, labels: []) }
+                    if let id {
+                        seriesIDs[key] = id
+                        scratch.append(BusPoint(series: id, timestamp: now, value: Double(value)))
                     }
                 }
             }

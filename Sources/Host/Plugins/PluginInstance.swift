@@ -42,13 +42,15 @@ public final class PluginInstance: @unchecked Sendable {
     private let tracker: CallTracker
     // Set by the worker once the plugin started; read by stop() and self-metrics.
     private var pointQueueStorage: PointQueue?
-    private var alertQueueStorage: AlertQueue?
     var pointQueue: PointQueue? { lock.withLock { pointQueueStorage } }
-    var alertQueue: AlertQueue? { lock.withLock { alertQueueStorage } }
+    /// Notifiers: the outbox feed their worker delivers from (the alert manager routes to it).
+    let delivery: NotifierDelivery?
 
+    /// `delivery` is required for notifiers (without it a notifier delivers nothing).
     init(config: PluginInstanceConfig, descriptor: PluginDescriptor, bus: any Bus, alertBook: AlertBook,
-         hostname: String, stateDirectory: String, batchSize: Int, logger: Logger) {
+         hostname: String, stateDirectory: String, batchSize: Int, delivery: NotifierDelivery? = nil, logger: Logger) {
         self.config = config
+        self.delivery = delivery
         self.descriptor = descriptor
         self.bus = bus
         self.batchSize = max(1, batchSize)
@@ -133,7 +135,7 @@ public final class PluginInstance: @unchecked Sendable {
         }
         bus.unsubscribe(name: config.name)
         pointQueue?.wake()
-        alertQueue?.close()
+        delivery?.close()
         // A quarantined worker is stuck inside the plugin: waiting for it only delays the rest.
         let deadline = isQuarantined ? 0 : monotonicNanoseconds() + timeout.nanoseconds
         let done = lock.withLock {
@@ -204,7 +206,7 @@ public final class PluginInstance: @unchecked Sendable {
             switch descriptor.kind {
             case .collector: break
             case .detector: pointQueueStorage = bus.subscribePoints(name: config.name, patterns: patterns())
-            case .notifier: alertQueueStorage = bus.subscribeAlerts(name: config.name, patterns: patterns())
+            case .notifier: break  // fed by the alert manager's outbox, not by the bus
             }
         }
         setState(.running)
@@ -307,49 +309,19 @@ public final class PluginInstance: @unchecked Sendable {
         }
     }
 
+    /// Delivers the outbox's notifications one at a time, oldest first, on this thread;
+    /// `NotifierDelivery` decides about retries and permanent failures.
     private func runNotifier(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
-        guard let notify = descriptor.raw.notify, let queue = alertQueue else { return }
+        guard let notify = descriptor.raw.notify, let delivery else { return }
         while !isStopRequested {
-            guard let alert = queue.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000) else { continue }
-            var attempt = 0
-            while !isStopRequested {
-                attempt += 1
-                error.reset()
-                let rc = alert.withCAlert { c in timed(.notify) { notify(instance, c, error.pointer) } }
-                if rc == NAZAR_OK {
-                    context.stats.alertsDelivered.add(1, ordering: .relaxed)
-                    break
-                }
-                let why = error.message(orDefault: "code \(rc)")
-                if rc != NAZAR_RETRY {
-                    logger.error("notify failed permanently for \(alert.rule): \(why)", metadata: [
-                        "nazar_event": "notify_failed", "nazar_alert": "\(alert.rule)",
-                        "nazar_fingerprint": "\(String(alert.fingerprint, radix: 16))",
-                    ])
-                    break
-                }
-                let delay = RetryBackoff.delay(attempt: attempt, retryAfterMilliseconds: error.retryAfterMilliseconds)
-                logger.warning("notify will retry for \(alert.rule) in \(delay / 1_000_000) ms: \(why)", metadata: [
-                    "nazar_event": "notify_retry", "nazar_alert": "\(alert.rule)", "nazar_attempt": "\(attempt)",
-                ])
-                let until = monotonicNanoseconds() + delay
-                lock.withLock {
-                    while !stopRequested && monotonicNanoseconds() < until {
-                        lock.wait(.first, untilMonotonicNanoseconds: until)
-                    }
-                }
-            }
+            guard let pending = delivery.next() else { continue }
+            if isStopRequested { return }  // leased but not tried: the lease is released at the next start
+            error.reset()
+            let rc = pending.notification.alert.withCAlert { c in timed(.notify) { notify(instance, c, error.pointer) } }
+            if rc == NAZAR_OK { context.stats.alertsDelivered.add(1, ordering: .relaxed) }
+            delivery.complete(pending, rc: rc, message: rc == NAZAR_OK ? "" : error.message(orDefault: "code \(rc)"),
+                              retryAfterMilliseconds: error.retryAfterMilliseconds)
         }
-    }
-}
-
-/// Exponential backoff with jitter, at least the plugin's Retry-After.
-enum RetryBackoff {
-    static func delay(attempt: Int, retryAfterMilliseconds: Int64) -> Int64 {
-        let base: Int64 = 1_000_000_000
-        let capped = min(base << min(attempt - 1, 8), 300_000_000_000)
-        let jittered = capped / 2 + Int64.random(in: 0...(capped / 2))
-        return max(jittered, retryAfterMilliseconds * 1_000_000)
     }
 }
 

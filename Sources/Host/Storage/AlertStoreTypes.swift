@@ -101,4 +101,37 @@ public struct OutboxEntry: Sendable, Equatable {
     public var attempts: Int
     public var nextAttemptAt: Int64
     public var lastError: String
+    /// When it was enqueued (0 where a query does not read it).
+    public var createdAt: Int64 = 0
+    /// When it was delivered; 0 until then.
+    public var deliveredAt: Int64 = 0
+}
+
+/// The oldest entry a notifier still has to deliver: deliveries are strictly in enqueue
+/// order per notifier, so a resolved notification never overtakes its firing one.
+public enum OutboxHead: Sendable, Equatable {
+    /// Leased to the caller: deliver it, then mark it delivered or failed.
+    case leased(OutboxEntry)
+    /// The oldest entry waits for a retry (or another worker's lease) until this time.
+    case notBefore(Int64)
+    /// Nothing left to deliver.
+    case empty
+}
+
+/// Which outbox entries a listing wants; nil fields do not filter. Results are newest first.
+public struct OutboxFilter: Sendable, Equatable {
+    public var notifier: String?
+    public var states: [OutboxEntry.State]
+    public var since: Int64?
+    public var fingerprint: UInt64?
+    public var limit: Int
+
+    public init(notifier: String? = nil, states: [OutboxEntry.State] = [], since: Int64? = nil,
+                fingerprint: UInt64? = nil, limit: Int = 1000) {
+        self.notifier = notifier
+        self.states = states
+        self.since = since
+        self.fingerprint = fingerprint
+        self.limit = limit
+    }
 }

@@ -73,6 +73,16 @@ public protocol Storage: AnyObject, Sendable {
     func markDelivered(id: Int64, at: Int64) throws(StorageError)
     /// Records a failed attempt: retried at `retryAt`, or failed for good when nil.
     func markFailed(id: Int64, error: String, retryAt: Int64?) throws(StorageError)
+    /// Leases the notifier's oldest undelivered entry if it is due; see `OutboxHead`.
+    func leaseHeadNotification(notifier: String, now: Int64, leaseFor: Int64) throws(StorageError) -> OutboxHead
+    /// Makes every leased entry pending again: called once at start, when no delivery of a
+    /// previous process can still be in flight. Returns how many were released.
+    @discardableResult
+    func releaseNotificationLeases() throws(StorageError) -> Int
+    /// Entries for listings (`nazarctl alerts`), newest first.
+    func outboxEntries(_ filter: OutboxFilter) throws(StorageError) -> [OutboxEntry]
+    /// Entries still to deliver (pending or leased), per notifier.
+    func undeliveredNotificationCounts() throws(StorageError) -> [String: Int]
 }
 
 /// What one `write` did.
