@@ -9,7 +9,8 @@ struct TestSetup {
     var pluginsDir: String { "\(dir)/plugins.d" }
     var configPath: String { "\(dir)/nazar.toml" }
 
-    init(selfMetrics: String = "0s") throws {
+    /// `alerting`: the [alerting] section; short waits so a test's alerts and resolves are sent at once.
+    init(selfMetrics: String = "0s", alerting: String = "group_wait = \"0s\"\ngroup_interval = \"100ms\"") throws {
         dir = try TestPaths.makeTemporaryDirectory("daemon")
         mkdir("\(dir)/plugins.d", 0o755)
         mkdir("\(dir)/lib", 0o755)
@@ -24,6 +25,8 @@ struct TestSetup {
             search_path = ["\(dir)/lib", "\(TestPaths.buildProducts)"]
             [self_metrics]
             interval = "\(selfMetrics)"
+            [alerting]
+            \(alerting)
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
