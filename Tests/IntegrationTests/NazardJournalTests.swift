@@ -137,4 +137,43 @@ import Testing
         #expect(fired.count == 1, "one incident, one alert")
         #expect(nazard.stop() == 0)
     }
+
+    @Test func aPermanentNotifyFailureIsOneAttemptAndANotifyFailedJournalEntry() throws {
+        guard journaldAvailable() else { return }
+        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let dir = try makeTemporaryDirectory("journal")
+        mkdir("\(dir)/lib", 0o755)
+        try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
+        try compile("Tests/HostTests/Fixtures/test-detector.c", to: "\(dir)/lib/test-detector.so")
+        try compile("Tests/HostTests/Fixtures/test-notifier.c", to: "\(dir)/lib/test-notifier.so")
+        let config = try writeConfig(in: dir, plugins: [
+            "ramp": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"100ms\"\n",
+            "det": """
+                plugin = "\(dir)/lib/test-detector.so"
+                subscribe = ["metrics.itest.example.value"]
+                [config]
+                threshold = 2.0
+                """,
+            "pager-\(run)": """
+                plugin = "\(dir)/lib/test-notifier.so"
+                subscribe = ["alerts.#"]
+                [config]
+                out = "\(dir)/pager.out"
+                permanent = true
+                """,
+        ])
+        let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
+        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match != nil)
+        let failed = try journalEntries(["NAZAR_EVENT=notify_failed", "NAZAR_PLUGIN=pager-\(run)"])
+        let entry = try #require(failed.first, "no notify_failed entry")
+        #expect(entry["NAZAR_ALERT"] as? String == "value_high")
+        #expect((entry["NAZAR_FINGERPRINT"] as? String)?.count == 16)
+        #expect((entry["MESSAGE"] as? String)?.contains("HTTP 403: invalid token") == true, "\(entry["MESSAGE"] ?? "")")
+        #expect(entry["PRIORITY"] as? String == "3")
+        usleep(500_000)
+        let attempts = ((try? String(contentsOfFile: "\(dir)/pager.out", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(attempts == ["refused value_high"], "one attempt, never retried")
+        #expect(failed.count == 1)
+        #expect(nazard.stop() == 0)
+    }
 }

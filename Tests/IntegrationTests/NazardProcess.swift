@@ -124,8 +124,9 @@ func makeTemporaryDirectory(_ tag: String) throws -> String {
     return String(cString: p)
 }
 
-/// Writes a nazar.toml with fast intervals and the given plugins.d files.
-func writeConfig(in dir: String, selfMetrics: String = "200ms", plugins: [String: String]) throws -> String {
+/// Writes a nazar.toml with fast intervals (alerts sent without group_wait) and the given plugins.d files.
+func writeConfig(in dir: String, selfMetrics: String = "200ms", alerting: String = "group_wait = \"0s\"",
+                 plugins: [String: String]) throws -> String {
     mkdir("\(dir)/plugins.d", 0o755)
     let path = "\(dir)/nazar.toml"
     try """
@@ -135,6 +136,8 @@ func writeConfig(in dir: String, selfMetrics: String = "200ms", plugins: [String
         search_path = []
         [self_metrics]
         interval = "\(selfMetrics)"
+        [alerting]
+        \(alerting)
         """.write(toFile: path, atomically: true, encoding: .utf8)
     for (name, text) in plugins {
         try text.write(toFile: "\(dir)/plugins.d/\(name).toml", atomically: true, encoding: .utf8)
