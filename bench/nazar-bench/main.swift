@@ -1,6 +1,6 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|rabbitmq|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|rabbitmq|alerting|all] [--runs N]
 //
 // `detectors` needs the plugin libraries built next to the executable:
 //     swift build -c release --product nazar-bench --product detector-ewma --product detector-threshold
@@ -268,6 +268,9 @@ do {
                              points, runs, median(r) / 1e6, (r.min() ?? 0) / 1e6, (r.max() ?? 0) / 1e6))
             }
         }
+    }
+    if which == "alerting" || which == "all" {
+        try AlertingBench.run(runs: runs)
     }
     if which == "rabbitmq" {
         // Same run, same plugins: the embedded bus, then the broker with publisher confirms

@@ -31,6 +31,21 @@ public struct AlertEvent: Sendable, Equatable {
     /// Instance name of the detector that raised it.
     public var source: String
 
+    /// `labels` must be sorted by key (the fingerprint depends on their order).
+    public init(rule: String, severity: Severity, state: State, labels: [(String, String)], summary: String,
+                value: Double, score: Double, timestamp: Int64, startsAt: Int64, source: String) {
+        self.rule = rule
+        self.severity = severity
+        self.state = state
+        self.labels = labels
+        self.summary = summary
+        self.value = value
+        self.score = score
+        self.timestamp = timestamp
+        self.startsAt = startsAt
+        self.source = source
+    }
+
     /// FNV-1a 64 of rule and sorted labels: stable across restarts and hosts, so it can
     /// thread messages and de-duplicate.
     public var fingerprint: UInt64 { Self.fingerprint(rule: rule, labels: labels) }
