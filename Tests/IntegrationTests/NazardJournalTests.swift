@@ -106,23 +106,31 @@ import Testing
         #expect(stopping.count == 1)
     }
 
-    @Test func alertsFromADetectorReachTheJournalThroughNotifierLog() throws {
-        guard journaldAvailable() else { return }
-        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    /// A temporary directory with collector-example ("ramp", 100 ms) feeding test-detector
+    /// (threshold 2.0), which raises value_high on its third point: their plugins.d texts.
+    func rampAndDetector(detector: String) throws -> (dir: String, plugins: [String: String]) {
         let dir = try makeTemporaryDirectory("journal")
         mkdir("\(dir)/lib", 0o755)
         try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
         try compile("Tests/HostTests/Fixtures/test-detector.c", to: "\(dir)/lib/test-detector.so")
-        let config = try writeConfig(in: dir, plugins: [
+        return (dir, [
             "ramp": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"100ms\"\n",
-            "det-\(run)": """
+            detector: """
                 plugin = "\(dir)/lib/test-detector.so"
                 subscribe = ["metrics.itest.example.value"]
                 [config]
                 threshold = 2.0
                 """,
-            "notifier-log": "plugin = \"notifier-log\"\nsubscribe = [\"alerts.#\"]\n",
         ])
+    }
+
+    @Test func alertsFromADetectorReachTheJournalThroughNotifierLog() throws {
+        guard journaldAvailable() else { return }
+        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let (dir, plugins) = try rampAndDetector(detector: "det-\(run)")
+        let config = try writeConfig(in: dir, plugins: plugins.merging([
+            "notifier-log": "plugin = \"notifier-log\"\nsubscribe = [\"alerts.#\"]\n",
+        ]) { $1 })
         let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
         #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match?.contains("3 instances running") == true)
         let fired = try journalEntries(["NAZAR_EVENT=alert_fired", "NAZAR_SOURCE=det-\(run)"])
@@ -141,19 +149,9 @@ import Testing
     @Test func aPermanentNotifyFailureIsOneAttemptAndANotifyFailedJournalEntry() throws {
         guard journaldAvailable() else { return }
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let dir = try makeTemporaryDirectory("journal")
-        mkdir("\(dir)/lib", 0o755)
-        try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
-        try compile("Tests/HostTests/Fixtures/test-detector.c", to: "\(dir)/lib/test-detector.so")
+        let (dir, plugins) = try rampAndDetector(detector: "det")
         try compile("Tests/HostTests/Fixtures/test-notifier.c", to: "\(dir)/lib/test-notifier.so")
-        let config = try writeConfig(in: dir, plugins: [
-            "ramp": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"100ms\"\n",
-            "det": """
-                plugin = "\(dir)/lib/test-detector.so"
-                subscribe = ["metrics.itest.example.value"]
-                [config]
-                threshold = 2.0
-                """,
+        let config = try writeConfig(in: dir, plugins: plugins.merging([
             "pager-\(run)": """
                 plugin = "\(dir)/lib/test-notifier.so"
                 subscribe = ["alerts.#"]
@@ -161,7 +159,7 @@ import Testing
                 out = "\(dir)/pager.out"
                 permanent = true
                 """,
-        ])
+        ]) { $1 })
         let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
         #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match != nil)
         let failed = try journalEntries(["NAZAR_EVENT=notify_failed", "NAZAR_PLUGIN=pager-\(run)"])

@@ -97,4 +97,61 @@ import Testing
         #expect(try o.leaseNextNotification(notifier: "slack", now: T.now + 10 * T.day, leaseFor: lease) == nil)
         #expect(try o.leaseNextNotification(notifier: "mail", now: T.now, leaseFor: lease)?.payload == "c")
     }
+
+    @Test(arguments: Backend.allCases)
+    func outboxHeadIsStrictlyOldestFirstAndListsWithDeliveryState(_ backend: Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        defer { store.cleanup() }
+        let o = store.storage
+        let lease = T.minute
+        #expect(try o.leaseHeadNotification(notifier: "slack", now: T.now, leaseFor: lease) == .empty)
+        let firing = try o.enqueueNotification(notifier: "slack", fingerprint: 7, payload: "firing", at: T.now)
+        let resolved = try o.enqueueNotification(notifier: "slack", fingerprint: 7, payload: "resolved", at: T.now + 1)
+        guard case let .leased(head) = try o.leaseHeadNotification(notifier: "slack", now: T.now + 2, leaseFor: lease) else {
+            Issue.record("the oldest entry is due")
+            return
+        }
+        #expect(head.id == firing && head.createdAt == T.now)
+        // Leased: the next one waits behind it until the lease ends.
+        #expect(try o.leaseHeadNotification(notifier: "slack", now: T.now + 3, leaseFor: lease) == .notBefore(T.now + 2 + lease))
+        // Retried later: still the head, and the resolved one waits behind its firing.
+        try o.markFailed(id: firing, error: "HTTP 500", retryAt: T.now + 100)
+        #expect(try o.leaseHeadNotification(notifier: "slack", now: T.now + 50, leaseFor: lease) == .notBefore(T.now + 100))
+        #expect(try o.undeliveredNotificationCounts() == ["slack": 2])
+        // A previous process's lease is released at start.
+        guard case .leased = try o.leaseHeadNotification(notifier: "slack", now: T.now + 100, leaseFor: lease) else {
+            Issue.record("due after its retry time")
+            return
+        }
+        #expect(try o.releaseNotificationLeases() == 1)
+        guard case let .leased(again) = try o.leaseHeadNotification(notifier: "slack", now: T.now + 101, leaseFor: lease) else {
+            Issue.record("released lease is due again")
+            return
+        }
+        #expect(again.id == firing && again.attempts == 1 && again.lastError == "HTTP 500")
+        try o.markDelivered(id: firing, at: T.now + 102)
+        guard case let .leased(next) = try o.leaseHeadNotification(notifier: "slack", now: T.now + 103, leaseFor: lease) else {
+            Issue.record("the resolved one follows")
+            return
+        }
+        #expect(next.id == resolved)
+        try o.markFailed(id: resolved, error: "invalid token", retryAt: nil)
+        #expect(try o.leaseHeadNotification(notifier: "slack", now: T.now + 104, leaseFor: lease) == .empty)
+        #expect(try o.undeliveredNotificationCounts().isEmpty)
+
+        let listed = try o.outboxEntries(OutboxFilter())
+        #expect(listed.map(\.id) == [resolved, firing], "newest first")
+        #expect(listed.map(\.state) == [.failed, .delivered])
+        #expect(listed.last?.deliveredAt == T.now + 102 && listed.last?.attempts == 2)
+        #expect(try o.outboxEntries(OutboxFilter(states: [.failed])).map(\.lastError) == ["invalid token"])
+        #expect(try o.outboxEntries(OutboxFilter(notifier: "mail")).isEmpty)
+        #expect(try o.outboxEntries(OutboxFilter(since: T.now + 1)).map(\.id) == [resolved])
+        #expect(throws: StorageError.self) { try o.outboxEntries(OutboxFilter(limit: 0)) }
+
+        // Finished entries go after their retention; undelivered ones never.
+        let waiting = try o.enqueueNotification(notifier: "slack", fingerprint: 8, payload: "w", at: T.now)
+        #expect(try o.deleteFinishedNotifications(before: T.now + 1) == 0, "nothing finished before +1")
+        #expect(try o.deleteFinishedNotifications(before: T.now + T.day) == 2)
+        #expect(try o.outboxEntries(OutboxFilter()).map(\.id) == [waiting])
+    }
 }

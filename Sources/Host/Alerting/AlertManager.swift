@@ -177,7 +177,7 @@ public final class AlertManager: @unchecked Sendable {
             releaseHeld(now: now)
             retryUnsaved()
             if earliestFlush <= now { flushDue(now: now, force: false) }
-            pruneCooldowns(now: now)
+            prune(now: now)
             var next = min(earliestFlush, silencesLoadedAt + Self.silenceRefresh)
             for fp in held { if let t = alerts[fp]?.holdUntil { next = min(next, t) } }
             return next
@@ -367,12 +367,20 @@ public final class AlertManager: @unchecked Sendable {
         }
     }
 
-    /// Lock held.
-    private func pruneCooldowns(now: Int64) {
+    /// How long delivered and failed notifications stay listable (`nazarctl alerts`).
+    public static let finishedNotificationRetention: Int64 = 7 * 86_400 * 1_000_000_000
+
+    /// Lock held. Once a minute: cooldown entries past their use, and old finished outbox entries.
+    private func prune(now: Int64) {
         guard now - lastPrune >= 60_000_000_000 else { return }
         lastPrune = now
         let horizon = now - settings.cooldown.nanoseconds
         lastFiringNotified = lastFiringNotified.filter { $0.value > horizon || alerts[$0.key] != nil }
+        do {
+            _ = try outbox.prune(before: now - Self.finishedNotificationRetention)
+        } catch {
+            logger.warning("cannot prune the outbox: \(error)", metadata: ["nazar_event": "outbox_write_failed"])
+        }
     }
 
     // MARK: Thread

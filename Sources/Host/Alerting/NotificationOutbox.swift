@@ -14,6 +14,8 @@ public protocol NotificationOutbox: AnyObject, Sendable {
     func releaseLeases() throws(StorageError) -> Int
     /// Entries still to deliver, per notifier.
     func undeliveredCounts() throws(StorageError) -> [String: Int]
+    /// Forgets delivered and failed entries older than `before` (they only serve listings).
+    func prune(before: Int64) throws(StorageError) -> Int
 }
 
 /// The outbox in the daemon's Storage.
@@ -35,6 +37,7 @@ public final class StorageOutbox: NotificationOutbox {
     }
     public func releaseLeases() throws(StorageError) -> Int { try storage.releaseNotificationLeases() }
     public func undeliveredCounts() throws(StorageError) -> [String: Int] { try storage.undeliveredNotificationCounts() }
+    public func prune(before: Int64) throws(StorageError) -> Int { try storage.deleteFinishedNotifications(before: before) }
 }
 
 /// An outbox in memory, for `storage.backend = "none"`: same ordering and retry semantics,
@@ -94,6 +97,9 @@ public final class MemoryOutbox: NotificationOutbox, @unchecked Sendable {
     }
 
     public func releaseLeases() -> Int { 0 }
+
+    /// Finished entries never stay in memory: nothing to prune.
+    public func prune(before: Int64) -> Int { 0 }
 
     public func undeliveredCounts() -> [String: Int] {
         lock.withLock { queues.filter { !$0.value.isEmpty }.mapValues(\.count) }

@@ -77,4 +77,13 @@ extension SQLStore {
             return out
         }
     }
+
+    func deleteFinishedNotifications(before: Int64) throws(StorageError) -> Int {
+        try locked { () throws(StorageError) in
+            try driver.query("""
+                DELETE FROM outbox WHERE (state = 'delivered' AND delivered_at < $1) OR (state = 'failed' AND created_at < $1)
+                RETURNING id
+                """, [.int(before)], operation: "delete finished notifications").count
+        }
+    }
 }

@@ -83,6 +83,10 @@ public protocol Storage: AnyObject, Sendable {
     func outboxEntries(_ filter: OutboxFilter) throws(StorageError) -> [OutboxEntry]
     /// Entries still to deliver (pending or leased), per notifier.
     func undeliveredNotificationCounts() throws(StorageError) -> [String: Int]
+    /// Deletes delivered entries delivered before `before` and failed ones enqueued before
+    /// it; returns how many went. Pending and leased entries are never deleted.
+    @discardableResult
+    func deleteFinishedNotifications(before: Int64) throws(StorageError) -> Int
 }
 
 /// What one `write` did.
