@@ -35,6 +35,8 @@ public struct AlertRouteConfig: Sendable, Equatable {
     public var continueMatching: Bool
     /// This route's grouping (inherited fields already filled in).
     public var grouping: AlertGrouping
+    /// Its position among the `[[alerting.route]]` entries of nazar.toml, for messages.
+    public var index: Int = 0
 
     public init(matchers: [LabelMatcher] = [], severity: AlertEvent.Severity? = nil, notifiers: [String],
                 continueMatching: Bool = false, grouping: AlertGrouping = AlertGrouping()) {
@@ -121,7 +123,8 @@ public struct AlertingSettings: Sendable, Equatable {
                     reader.typeMismatch("a table", item, at: path.appending(index: index))
                     continue
                 }
-                if let r = readRoute(route, at: path.appending(index: index), inherited: s.grouping, reader: &reader) {
+                if var r = readRoute(route, at: path.appending(index: index), inherited: s.grouping, reader: &reader) {
+                    r.index = index
                     s.routes.append(r)
                 }
             }
@@ -176,6 +179,25 @@ public struct AlertingSettings: Sendable, Equatable {
         guard ok else { return nil }
         return AlertRouteConfig(matchers: matchers, severity: severity, notifiers: notifiers, continueMatching: cont,
                                 grouping: grouping)
+    }
+}
+
+extension AlertingSettings {
+    /// Warnings for routes naming notifiers that no enabled plugins.d instance provides
+    /// (a typo would otherwise drop those alerts for that route silently).
+    func routeWarnings(instances: [PluginInstanceConfig], file: String) -> [ConfigDiagnostic] {
+        let enabled = Set(instances.filter(\.enabled).map(\.name))
+        let disabled = Set(instances.filter { !$0.enabled }.map(\.name))
+        var out: [ConfigDiagnostic] = []
+        for route in routes {
+            let key = TOMLPath(keys: "alerting", "route").appending(index: route.index).appending("notifiers").description
+            for name in route.notifiers where !enabled.contains(name) {
+                let why = disabled.contains(name) ? "instance '\(name)' is disabled in plugins.d"
+                                                  : "no plugins.d instance is named '\(name)'"
+                out.append(.warning("\(why): alerts taking this route are not sent to it", file: file, key: key))
+            }
+        }
+        return out
     }
 }
 

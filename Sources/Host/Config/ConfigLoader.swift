@@ -15,7 +15,8 @@ public enum ConfigLoader {
         }
         let plugins = readPluginsDirectory(daemon.pluginsDirectory)
         return LoadedConfig(daemon: daemon, instances: plugins.instances,
-                            diagnostics: main.diagnostics + plugins.diagnostics)
+                            diagnostics: main.diagnostics + plugins.diagnostics
+                                + daemon.alerting.routeWarnings(instances: plugins.instances, file: path))
     }
 
     /// Checks everything and reports every problem, for `nazarctl check-config`; plugins.d
@@ -31,7 +32,8 @@ public enum ConfigLoader {
         }
         let plugins = readPluginsDirectory(daemon.pluginsDirectory)
         return ConfigCheck(daemon: daemon, instances: plugins.instances,
-                           diagnostics: main.diagnostics + plugins.diagnostics)
+                           diagnostics: main.diagnostics + plugins.diagnostics
+                               + daemon.alerting.routeWarnings(instances: plugins.instances, file: path))
     }
 
     /// nazar.toml: the config is nil when the file cannot be read or parsed at all.

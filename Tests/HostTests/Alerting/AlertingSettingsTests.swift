@@ -60,6 +60,23 @@ extension Config {
             #expect(a.routes.last?.continueMatching == false)
         }
 
+        @Test func aRouteNamingNoEnabledInstanceIsWarnedAbout() throws {
+            let fx = try ConfigFixture()
+            try fx.writeMain("""
+                [[alerting.route]]
+                notifiers = ["slack", "mail"]
+                [[alerting.route]]
+                notifiers = ["pager"]
+                """)
+            try fx.writePlugin("slack.toml", "plugin = \"notifier-slack\"\n")
+            try fx.writePlugin("mail.toml", "plugin = \"notifier-smtp\"\nenabled = false\n")
+            let loaded = try fx.load()
+            let warnings = loaded.diagnostics.filter { !$0.isError && $0.key?.hasPrefix("alerting") == true }
+            #expect(warnings.map(\.key) == ["alerting.route[0].notifiers", "alerting.route[1].notifiers"])
+            #expect(warnings.first?.message == "instance 'mail' is disabled in plugins.d: alerts taking this route are not sent to it")
+            #expect(warnings.last?.message == "no plugins.d instance is named 'pager': alerts taking this route are not sent to it")
+        }
+
         static let invalid: [(String, Int, String, String)] = [
             ("[alerting]\ngroup_wait = \"soon\"\n", 2, "alerting.group_wait",
              "'soon' is not a duration (examples: 500ms, 10s, 5m, 1h30m, 7d, or a number of seconds)"),
