@@ -421,4 +421,7 @@ public final class AlertManager: @unchecked Sendable {
     }
 
     public var isRunning: Bool { lock.withLock { runner != nil } }
+
+    /// Alerts lost before the manager saw them: its bus queue (10,000) was full.
+    public var droppedFromBus: UInt64 { lock.withLock { runner?.dropped ?? 0 } }
 }

@@ -17,6 +17,9 @@ final class AlertManagerThread: @unchecked Sendable {
         queue = bus.subscribeAlerts(name: Self.subscriberName, patterns: all)
     }
 
+    /// Alerts the bus dropped because this subscription's queue was full.
+    var dropped: UInt64 { queue.dropped }
+
     func start() -> Bool {
         let started = WorkerThread.start(name: "nz-alertmanager") { [self] in run() }
         if !started { bus.unsubscribe(name: Self.subscriberName) }

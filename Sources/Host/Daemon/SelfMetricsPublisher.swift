@@ -78,6 +78,7 @@ final class SelfMetricsPublisher: @unchecked Sendable {
                     ("notify_failed", c.notifyFailed.load(ordering: .relaxed)), ("silenced", c.silenced.load(ordering: .relaxed)),
                     ("outbox_write_failures", c.enqueueFailures.load(ordering: .relaxed)),
                     ("outbox_depth", UInt64(outboxDepth.values.reduce(0, +))),
+                    ("bus_dropped", alerting.droppedFromBus),
                 ]
                 for (name, value) in values {
                     let key = "nazar.alerting.\(name)"
