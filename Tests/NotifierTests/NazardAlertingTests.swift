@@ -54,6 +54,27 @@ import Testing
         }
     }
 
+    @Test func nazarctlRefusesBadOptionsNamingThem() throws {
+        let t = try Setup()
+        try writeFile(t.config, "[daemon]\nstate_directory = \"\(t.dir)/state\"\n")
+        mkdir("\(t.dir)/state", 0o750)
+        let cases: [([String], String)] = [
+            (["silence", "add", "--matchers", "{host~\"a\"}", "--for", "1h", "--comment", "x"], "--matchers: bad label matcher"),
+            (["silence", "add", "--matchers", "{host=\"a\"}", "--for", "soon", "--comment", "x"], "--for: 'soon' is not a duration"),
+            (["alerts", "--state", "burning"], "--state: 'burning' is not one of firing, resolved, all"),
+            (["alerts", "--since=-1h"], "--since: '-1h' is not a duration"),
+            (["silence", "expire", "42"], "no active silence 42"),
+        ]
+        for (args, message) in cases {
+            let (code, out) = try t.nazarctl(args)
+            #expect(code != 0, "\(args)")
+            #expect(out.contains(message), "\(args): \(out)")
+        }
+        try writeFile(t.config, "[storage]\nbackend = \"none\"\n")
+        let (code, out) = try t.nazarctl(["silence", "list"])
+        #expect(code != 0 && out.contains("storage.backend is \"none\""), "\(out)")
+    }
+
     @Test func aBurstOf50SeriesWithinGroupWaitIsOneSlackMessageNamingTheCount() throws {
         let t = try Setup()
         let slack = try HTTPStandIn(dir: t.dir)
