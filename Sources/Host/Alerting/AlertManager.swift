@@ -57,12 +57,13 @@ public final class AlertManager: @unchecked Sendable {
     // MARK: Notifier instances
 
     /// Adds a notifier instance as a receiver and returns its delivery worker's feed.
-    /// `patterns` are its plugins.d `subscribe` patterns (they still filter what it gets).
-    public func registerNotifier(name: String, patterns: [BindingPattern]) -> NotifierDelivery {
+    /// `patterns` are its plugins.d `subscribe` patterns (they still filter what it gets);
+    /// `callTimeout` its call_timeout (how long a lease on an outbox entry lasts).
+    public func registerNotifier(name: String, patterns: [BindingPattern], callTimeout: Duration = .seconds(10)) -> NotifierDelivery {
         lock.withLock {
             router.notifiers[name] = AlertRouter.Notifier(name: name, patterns: patterns)
             let delivery = NotifierDelivery(notifier: name, outbox: outbox, settings: settings.outbox, clock: clock,
-                                            counters: counters, logger: logger)
+                                            counters: counters, callTimeout: callTimeout, logger: logger)
             deliveries[name] = delivery
             return delivery
         }
@@ -132,6 +133,11 @@ public final class AlertManager: @unchecked Sendable {
     /// Lock held.
     private func resolve(_ event: AlertEvent, fp: UInt64, now: Int64) {
         guard var current = alerts[fp], current.state != .resolved else { return }
+        if membership[fp]?.isEmpty ?? true {
+            alerts[fp] = nil  // no receiver ever had it: nothing to notify, nothing to keep
+            held.remove(fp)
+            return
+        }
         current.state = .resolved
         current.endsAt = event.timestamp
         let summary = current.alert.summary

@@ -24,13 +24,16 @@ public final class NotifierDelivery: @unchecked Sendable {
     private let lock = ConditionLock()
     private var woken = false
     private var closed = false
-    /// A lease outlives any call_timeout; at start the daemon releases leases anyway.
-    private let leaseFor: Int64 = 10 * 60 * 1_000_000_000
+    /// How long a lease holds: past the instance's call_timeout a call is quarantined, so
+    /// a replacement instance may take the entry over soon after.
+    private let leaseFor: Int64
     private let storeWarnings = RateLimiter(intervalNanoseconds: 60_000_000_000)
 
+    /// `callTimeout`: the instance's call_timeout (the lease lasts one second longer).
     public init(notifier: String, outbox: any NotificationOutbox, settings: OutboxSettings, clock: any AlertingClock,
-                counters: AlertingCounters, logger: Logger) {
+                counters: AlertingCounters, callTimeout: Duration = .seconds(10), logger: Logger) {
         self.notifier = notifier
+        leaseFor = max(callTimeout.nanoseconds, 0) + 1_000_000_000
         self.outbox = outbox
         self.settings = settings
         self.clock = clock

@@ -289,7 +289,7 @@ public final class Daemon: @unchecked Sendable {
         var delivery: NotifierDelivery?
         if descriptor.kind == .notifier {
             startAlertManager()
-            delivery = alertManager.registerNotifier(name: cfg.name, patterns: cfg.bindingPatterns)
+            delivery = alertManager.registerNotifier(name: cfg.name, patterns: cfg.bindingPatterns, callTimeout: cfg.callTimeout)
         }
         let instance = PluginInstance(config: cfg, descriptor: descriptor, bus: bus, alertBook: alertBook,
                                       hostname: config.hostname, stateDirectory: dir,

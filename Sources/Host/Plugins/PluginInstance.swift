@@ -314,8 +314,9 @@ public final class PluginInstance: @unchecked Sendable {
     private func runNotifier(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
         guard let notify = descriptor.raw.notify, let delivery else { return }
         while !isStopRequested {
+            // Once leased it is tried even if a stop came meanwhile: the call is bounded by
+            // call_timeout, and an entry left leased would hold up the instance's successor.
             guard let pending = delivery.next() else { continue }
-            if isStopRequested { return }  // leased but not tried: the lease is released at the next start
             error.reset()
             let rc = pending.notification.alert.withCAlert { c in timed(.notify) { notify(instance, c, error.pointer) } }
             if rc == NAZAR_OK { context.stats.alertsDelivered.add(1, ordering: .relaxed) }

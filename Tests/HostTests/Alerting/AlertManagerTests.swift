@@ -267,6 +267,17 @@ import Testing
         #expect(h.sent().map(\.alert.state) == [.firing, .resolved])
     }
 
+    @Test func anAlertNoNotifierTakesIsRecordedAndForgottenWhenResolved() throws {
+        let h = try ManagerHarness(Self.settings(groupWait: .zero), notifiers: [("crit", ["alerts.critical.#"])])
+        h.raise(severity: .warning)
+        h.advance(.milliseconds(1))
+        #expect(h.manager.firing().map(\.receivers) == [[]])
+        h.resolve(severity: .warning)
+        h.advance(.milliseconds(1))
+        #expect(h.manager.firing().isEmpty)
+        #expect(h.sent(to: "crit").isEmpty)
+    }
+
     @Test func groupSummaryCountsOthersAndResolved() {
         let a = AlertEvent(rule: "cpu_high", severity: .critical, state: .firing, labels: [("host", "web1")],
                            summary: "cpu 97%", value: 1, score: .nan, timestamp: 1, startsAt: 1, source: "d")
