@@ -6,19 +6,7 @@ import Testing
 /// the in-memory outbox without one.
 @Suite struct DaemonAlertingTests {
     func setUp(_ t: TestSetup) throws {
-        try t.plugin("example", """
-            plugin = "collector-example"
-            interval = "100ms"
-            [config]
-            base = 0.0
-            step = 1.0
-            """)
-        try t.plugin("detector", """
-            plugin = "test-detector"
-            subscribe = ["metrics.testhost.example.value"]
-            [config]
-            threshold = 3.0
-            """)
+        try t.rampAndDetector()
         try t.plugin("notifier", """
             plugin = "test-notifier"
             subscribe = ["alerts.#"]

@@ -6,20 +6,7 @@ import Testing
 @Suite struct DaemonStorageTests {
     @Test func everyPublishedPointAndAlertIsStoredByShutdown() throws {
         let t = try TestSetup()
-        try t.plugin("example", """
-            plugin = "collector-example"
-            interval = "100ms"
-            [config]
-            base = 0.0
-            step = 1.0
-            """)
-        try t.plugin("detector", """
-            plugin = "test-detector"
-            subscribe = ["metrics.testhost.example.value"]
-            [config]
-            threshold = 3.0
-            out = "\(t.dir)/detector.out"
-            """)
+        try t.rampAndDetector()
         let d = try t.daemon()
         d.start()
         #expect(d.storageWriter != nil)

@@ -34,6 +34,25 @@ struct TestSetup {
         try text.write(toFile: "\(pluginsDir)/\(file).toml", atomically: true, encoding: .utf8)
     }
 
+    /// collector-example ("example", 0, 1, 2, … every 100 ms) feeding test-detector
+    /// ("detector", value_high above 3.0, counts in detector.out).
+    func rampAndDetector() throws {
+        try plugin("example", """
+            plugin = "collector-example"
+            interval = "100ms"
+            [config]
+            base = 0.0
+            step = 1.0
+            """)
+        try plugin("detector", """
+            plugin = "test-detector"
+            subscribe = ["metrics.testhost.example.value"]
+            [config]
+            threshold = 3.0
+            out = "\(dir)/detector.out"
+            """)
+    }
+
     func remove(_ file: String) { unlink("\(pluginsDir)/\(file).toml") }
 
     func read(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? "" }
@@ -48,20 +67,7 @@ struct TestSetup {
 @Suite struct DaemonTests {
     @Test func pointsFlowFromACCollectorThroughADetectorToANotifier() throws {
         let t = try TestSetup()
-        try t.plugin("example", """
-            plugin = "collector-example"
-            interval = "100ms"
-            [config]
-            base = 0.0
-            step = 1.0
-            """)
-        try t.plugin("detector", """
-            plugin = "test-detector"
-            subscribe = ["metrics.testhost.example.value"]
-            [config]
-            threshold = 3.0
-            out = "\(t.dir)/detector.out"
-            """)
+        try t.rampAndDetector()
         try t.plugin("notifier", """
             plugin = "test-notifier"
             subscribe = ["alerts.critical.#"]
