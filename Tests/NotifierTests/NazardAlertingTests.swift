@@ -115,6 +115,28 @@ import Testing
         #expect(bad != 0 && badOut.contains("no active silence \(id)"), "\(badOut)")
     }
 
+    @Test func aSeriesThatFiresAgainWithinCooldownIsNotifiedOnlyWhenCooldownEnds() throws {
+        let t = try Setup()
+        let slack = try HTTPStandIn(dir: t.dir)
+        let nazard = try t.nazard(["slack": try t.slack("slack", slack)],
+                                  alerting: "group_wait = \"0s\"\ngroup_interval = \"100ms\"\ncooldown = \"4s\"")
+        try t.run("raise cpu_high critical 1")
+        #expect(eventually(timeout: .seconds(20)) { slack.requests().count == 1 }, "log: \(nazard.log)")
+        let firstAt = slack.requests().first?.time ?? 0
+        try t.run("resolve cpu_high critical 1")
+        #expect(eventually(timeout: .seconds(10)) { slack.requests().count == 2 }, "the resolve is sent")
+        try t.run("raise cpu_high critical 1")
+        usleep(1_500_000)
+        #expect(slack.requests().count == 2, "fired again within cooldown: not sent yet")
+        #expect(eventually(timeout: .seconds(10)) { slack.requests().count == 3 }, "sent when cooldown ends")
+        let r = slack.requests()
+        if r.count == 3 {
+            #expect(r[2].time - firstAt >= 3.9, "no sooner than cooldown after the first firing notification")
+            #expect(r[2].body.contains("FIRING"), "\(r[2].body)")
+            #expect(r[1].body.contains("RESOLVED"), "\(r[1].body)")
+        }
+    }
+
     @Test func routesBySeverityToTwoNotifierInstancesWithContinue() throws {
         let t = try Setup()
         let oncall = try HTTPStandIn(dir: t.dir)
