@@ -187,7 +187,7 @@ final class IsolatedEntryPoints: PluginEntryPoints, @unchecked Sendable {
             return nil
         }
         context.stats.restarts.add(1, ordering: .relaxed)
-        context.logger.notice("plugin host restarted (pid \(c.pid)) after \(history.crashesInWindow) crash(es) in the last \(history.policy.window)", metadata: [
+        context.logger.notice("plugin host restarted (pid \(c.pid)) after \(history.crashesInWindow) crash(es) in the last \(history.policy.window.components.seconds) s", metadata: [
             "nazar_event": "plugin_restarted", "nazar_pid": "\(c.pid)",
             "nazar_restarts": "\(context.stats.restarts.load(ordering: .relaxed))",
         ])
@@ -271,7 +271,7 @@ final class IsolatedEntryPoints: PluginEntryPoints, @unchecked Sendable {
 
     private func crashed(_ what: String) {
         if history.record(now: monotonicNanoseconds()) {
-            let why = "crashed \(history.crashesInWindow) times within \(history.policy.window); last: \(what)"
+            let why = "crashed \(history.crashesInWindow) times within \(history.policy.window.components.seconds) s; last: \(what)"
             failure = why
             context.logger.error("isolated instance failed: \(why)", metadata: [
                 "nazar_event": "plugin_crash_loop", "nazar_plugin_file": "\(descriptor.path)",

@@ -69,7 +69,9 @@ final class PluginHostProcess: @unchecked Sendable {
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("nazar-plugin-host"), strdup(instanceName), strdup("\(getpid())"), nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let environment = Self.childEnvironment()
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environment)
+        Self.freeEnvironment(environment)
         Glibc.close(pair[1])
         guard rc == 0 else {
             Glibc.close(pair[0])
@@ -86,6 +88,32 @@ final class PluginHostProcess: @unchecked Sendable {
             Glibc.close(pair[0])
             throw PluginHostSpawnError("cannot create the reader thread for \(instanceName)'s plugin host")
         }
+    }
+
+    /// nazard's environment (as it is now), with Swift's crash backtracer off: a plugin's
+    /// crash is reported by nazard (signal, call, restart), and the backtracer would hold
+    /// the dying child for seconds while it symbolicates. Free with `freeEnvironment`.
+    private static func childEnvironment() -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+        var entries: [UnsafeMutablePointer<CChar>?] = []
+        var p = environ
+        while let entry = p.pointee {
+            if strncmp(entry, "SWIFT_BACKTRACE=", 16) != 0 { entries.append(entry) }
+            p += 1
+        }
+        entries.append(strdup("SWIFT_BACKTRACE=enable=no"))
+        entries.append(nil)
+        let block = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: entries.count)
+        block.initialize(from: entries, count: entries.count)
+        return block
+    }
+
+    /// Frees what `childEnvironment` allocated (the block and its last entry; the rest
+    /// belong to `environ`).
+    private static func freeEnvironment(_ block: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) {
+        var n = 0
+        while block[n] != nil { n += 1 }
+        if n > 0 { free(block[n - 1]) }
+        block.deallocate()
     }
 
     /// Large enough for `PluginHostWire.maximumMessage` (the kernel caps it at wmem_max × 2).

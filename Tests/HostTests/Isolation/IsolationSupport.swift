@@ -1,0 +1,38 @@
+import Foundation
+@testable import Host
+
+/// The crashy fixture as a collector, detector and notifier, compiled into a test setup.
+extension TestSetup {
+    func compileCrashy() throws {
+        try CPlugin.compile(CPlugin.fixture("crashy.c"), to: "\(dir)/lib/crashy.so")
+        try CPlugin.compile(CPlugin.fixture("crashy.c"), to: "\(dir)/lib/crashy-detector.so", defines: ["CRASHY_DETECTOR"])
+        try CPlugin.compile(CPlugin.fixture("crashy.c"), to: "\(dir)/lib/crashy-notifier.so", defines: ["CRASHY_NOTIFIER"])
+    }
+}
+
+extension PluginInstance {
+    /// The pid of an isolated instance's current child, nil when none runs.
+    var childPID: pid_t? { (entryPoints as? IsolatedEntryPoints)?.childPID }
+}
+
+/// Descriptors this process has open.
+func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// Children of this process that have exited but not been reaped.
+func zombieChildren() -> [pid_t] {
+    let me = getpid()
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { name -> pid_t? in
+        guard let pid = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After "comm)": " state ppid ..."
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, fields[0] == "Z", pid_t(fields[1]) == me else { return nil }
+        return pid
+    }
+}
+
+/// Whether a process with this pid exists (zombies included).
+func processExists(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
