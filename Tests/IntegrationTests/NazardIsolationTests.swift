@@ -20,8 +20,16 @@ import Testing
         return out
     }
 
-    func crashyConfig(_ dir: String, name: String, crash: String, extra: String = "", once: Bool = true) -> [String: String] {
-        [name: """
+    /// A started nazard (logging to `logTarget`) with one isolated instance of the crashy
+    /// fixture named `name`-<random>, doing `crash` on its second collect() (only once
+    /// across restarts when `once`). Returns the nazard and the instance's name.
+    func nazardWithCrashy(_ name: String, crash: String, extra: String = "", once: Bool = true,
+                          logTarget: String = "journal", arguments: [String] = []) throws -> (NazardProcess, String) {
+        let instance = "\(name)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        let dir = try makeTemporaryDirectory("isolation")
+        mkdir("\(dir)/lib", 0o755)
+        try compile("Tests/HostTests/Fixtures/crashy.c", to: "\(dir)/lib/crashy.so")
+        let config = try writeConfig(in: dir, plugins: [instance: """
             plugin = "\(dir)/lib/crashy.so"
             interval = "200ms"
             isolation = "process"
@@ -30,19 +38,16 @@ import Testing
             crash = "\(crash)"
             on_call = 2
             \(once ? "once_file = \"\(dir)/once\"" : "")
-            """]
+            """])
+        let nazard = try NazardProcess(config: config, dir: dir,
+                                       extraArguments: ["--log-target", logTarget] + arguments.map { $0.replacingOccurrences(of: "$DIR", with: dir) })
+        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match?.contains("1 instance running") == true)
+        return (nazard, instance)
     }
 
     @Test func aCrashIsJournalledWithItsSignalAndTheChildRestarted() throws {
         guard journaldAvailable() else { return }
-        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let dir = try makeTemporaryDirectory("isolation")
-        mkdir("\(dir)/lib", 0o755)
-        try compile("Tests/HostTests/Fixtures/crashy.c", to: "\(dir)/lib/crashy.so")
-        let name = "crashy-\(run)"
-        let config = try writeConfig(in: dir, plugins: crashyConfig(dir, name: name, crash: "segv"))
-        let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
-        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match?.contains("1 instance running") == true)
+        let (nazard, name) = try nazardWithCrashy("crashy", crash: "segv")
 
         let crashed = try journalEntries(["NAZAR_EVENT=plugin_crashed", "NAZAR_PLUGIN=\(name)"])
         #expect(crashed.count == 1)
@@ -59,14 +64,7 @@ import Testing
 
     @Test func aHangIsKilledAtCallTimeoutAndJournalledWithTheCall() throws {
         guard journaldAvailable() else { return }
-        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let dir = try makeTemporaryDirectory("isolation")
-        mkdir("\(dir)/lib", 0o755)
-        try compile("Tests/HostTests/Fixtures/crashy.c", to: "\(dir)/lib/crashy.so")
-        let name = "hang-\(run)"
-        let config = try writeConfig(in: dir, plugins: crashyConfig(dir, name: name, crash: "hang", extra: "call_timeout = \"300ms\""))
-        let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "journal"])
-        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match != nil)
+        let (nazard, name) = try nazardWithCrashy("hang", crash: "hang", extra: "call_timeout = \"300ms\"")
         let killed = try journalEntries(["NAZAR_EVENT=plugin_crashed", "NAZAR_PLUGIN=\(name)"])
         #expect(killed.first?["NAZAR_SIGNAL"] as? String == "SIGKILL")
         #expect(killed.first?["NAZAR_REASON"] as? String == "collect() did not answer within 300 ms (call_timeout)")
@@ -77,13 +75,9 @@ import Testing
     }
 
     @Test func aCrashLoopShowsAsFailedInNazarctlStatus() throws {
-        let dir = try makeTemporaryDirectory("isolation")
-        mkdir("\(dir)/lib", 0o755)
-        try compile("Tests/HostTests/Fixtures/crashy.c", to: "\(dir)/lib/crashy.so")
-        let config = try writeConfig(in: dir, plugins: crashyConfig(dir, name: "looping", crash: "abort", once: false))
-        let runtime = "\(dir)/run"
-        let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "stderr", "--runtime-dir", runtime])
-        #expect(nazard.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match != nil)
+        let (nazard, name) = try nazardWithCrashy("looping", crash: "abort", once: false, logTarget: "stderr",
+                                                  arguments: ["--runtime-dir", "$DIR/run"])
+        let runtime = "\(nazard.dir)/run"
         // Five crashes 100-800 ms apart, then the status file (written every 5 s) says so.
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(20)
@@ -102,7 +96,7 @@ import Testing
             if status.contains("failed: crashed 5 times") { break }
             usleep(500_000)
         }
-        #expect(status.contains("looping") && status.contains("failed: crashed 5 times within 60 s; last: plugin host killed by signal 6 (SIGABRT)"), "\(status)")
+        #expect(status.contains(name) && status.contains("failed: crashed 5 times within 60 s; last: plugin host killed by signal 6 (SIGABRT)"), "\(status)")
         #expect(status.contains("0 instances running, 1 failed"), "\(status)")
         #expect(children(of: nazard.process.processIdentifier).isEmpty, "no child, no zombie")
         #expect(nazard.stop() == 0)

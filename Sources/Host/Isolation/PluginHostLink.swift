@@ -70,13 +70,7 @@ final class PluginHostLink: @unchecked Sendable {
         sendLock.withLock {
             writer.begin(type, id: id)
             encode(writer)
-            let m = writer.finish()
-            while true {
-                let n = Glibc.send(fd, m.baseAddress, m.count, Int32(MSG_NOSIGNAL))
-                if n == m.count { return true }
-                if n < 0 && errno == EINTR { continue }
-                return false
-            }
+            return PluginHostWire.send(fd, writer.finish())
         }
     }
 
@@ -109,9 +103,8 @@ final class PluginHostLink: @unchecked Sendable {
     private func readLoop() {
         var buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 8)
         while true {
-            let n = recv(fd, buffer, Self.bufferSize, 0)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            let n = PluginHostWire.receive(fd, into: buffer, capacity: Self.bufferSize)
+            if n == 0 { break }
             do throws(PluginHostWireError) {
                 var reader = try PluginHostMessageReader(buffer, length: n)
                 switch reader.type {

@@ -138,14 +138,7 @@ final class PluginHostProcess: @unchecked Sendable {
     }
 
     /// Sends a one-way message (defineSeries); false if the child is gone.
-    func send(_ message: UnsafeRawBufferPointer) -> Bool {
-        while true {
-            let n = Glibc.send(fd, message.baseAddress, message.count, Int32(MSG_NOSIGNAL))
-            if n == message.count { return true }
-            if n < 0 && errno == EINTR { continue }
-            return false
-        }
-    }
+    func send(_ message: UnsafeRawBufferPointer) -> Bool { PluginHostWire.send(fd, message) }
 
     /// Sends a call whose header carries `id` and waits for its reply until the monotonic
     /// `deadline`. On timeout the child is killed (SIGKILL) and reaped before returning;
@@ -220,9 +213,8 @@ final class PluginHostProcess: @unchecked Sendable {
         let writer = PluginHostMessageWriter()
         var failure: String?
         while true {
-            let n = recv(fd, buffer, capacity, 0)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            let n = PluginHostWire.receive(fd, into: buffer, capacity: capacity)
+            if n == 0 { break }
             do throws(PluginHostWireError) {
                 var reader = try PluginHostMessageReader(buffer, length: n)
                 switch reader.type {

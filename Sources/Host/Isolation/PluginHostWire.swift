@@ -23,6 +23,27 @@ public enum PluginHostWire {
     /// The child's end of the socketpair, as it finds it after exec.
     public static let childDescriptor: Int32 = 3
 
+    /// Sends one message as one datagram (retrying EINTR; never SIGPIPE); false when the
+    /// peer is gone or the message does not fit.
+    static func send(_ fd: Int32, _ message: UnsafeRawBufferPointer) -> Bool {
+        while true {
+            let n = Glibc.send(fd, message.baseAddress, message.count, Int32(MSG_NOSIGNAL))
+            if n == message.count { return true }
+            if n < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+
+    /// Receives the next datagram into `buffer` (retrying EINTR); its length, or 0 once the
+    /// peer has closed its end (or on an error, which ends the conversation the same way).
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
+        while true {
+            let n = recv(fd, buffer, capacity, 0)
+            if n < 0 && errno == EINTR { continue }
+            return max(n, 0)
+        }
+    }
+
     /// Message types; values below 0x40 travel from nazard to the child, the rest back.
     public enum MessageType: UInt8, Sendable {
         // nazard → child: plugin calls (each answered by `callReply` with the same id).

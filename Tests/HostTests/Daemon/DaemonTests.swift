@@ -35,6 +35,37 @@ struct TestSetup {
 
     func read(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? "" }
 
+    /// The three-instance pipeline the daemon tests share: collector-example (a ramp 1, 2,
+    /// 3, ... every 100 ms) → test-detector (threshold 3, "<count> <sum>" in detector.out;
+    /// with `score`, anomaly.score points too) → test-notifier (critical alerts into
+    /// alerts.out); `extra` goes into each file (e.g. an isolation mode).
+    func writePipeline(extra: String = "", score: Bool = false) throws {
+        try plugin("example", """
+            plugin = "collector-example"
+            interval = "100ms"
+            \(extra)
+            [config]
+            base = 0.0
+            step = 1.0
+            """)
+        try plugin("detector", """
+            plugin = "test-detector"
+            subscribe = ["metrics.testhost.example.value"]
+            \(extra)
+            [config]
+            threshold = 3.0
+            score = \(score)
+            out = "\(dir)/detector.out"
+            """)
+        try plugin("notifier", """
+            plugin = "test-notifier"
+            subscribe = ["alerts.critical.#"]
+            \(extra)
+            [config]
+            out = "\(dir)/alerts.out"
+            """)
+    }
+
     func daemon() throws -> Daemon {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -45,26 +76,7 @@ struct TestSetup {
 @Suite struct DaemonTests {
     @Test func pointsFlowFromACCollectorThroughADetectorToANotifier() throws {
         let t = try TestSetup()
-        try t.plugin("example", """
-            plugin = "collector-example"
-            interval = "100ms"
-            [config]
-            base = 0.0
-            step = 1.0
-            """)
-        try t.plugin("detector", """
-            plugin = "test-detector"
-            subscribe = ["metrics.testhost.example.value"]
-            [config]
-            threshold = 3.0
-            out = "\(t.dir)/detector.out"
-            """)
-        try t.plugin("notifier", """
-            plugin = "test-notifier"
-            subscribe = ["alerts.critical.#"]
-            [config]
-            out = "\(t.dir)/alerts.out"
-            """)
+        try t.writePipeline()
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }

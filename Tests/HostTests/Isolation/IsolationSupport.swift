@@ -8,6 +8,23 @@ extension TestSetup {
         try CPlugin.compile(CPlugin.fixture("crashy.c"), to: "\(dir)/lib/crashy-detector.so", defines: ["CRASHY_DETECTOR"])
         try CPlugin.compile(CPlugin.fixture("crashy.c"), to: "\(dir)/lib/crashy-notifier.so", defines: ["CRASHY_NOTIFIER"])
     }
+
+    /// plugins.d/crashy.toml: an isolated instance "crashy" of `plugin` that does `crash`
+    /// on its `onCall`th work call (only once across restarts when `once`); its detector
+    /// or notifier output goes to crashy.out. `extra` lines go before [config].
+    func crashy(_ plugin: String = "crashy", crash: String, onCall: Int = 1, once: Bool = true, extra: String = "") throws {
+        try self.plugin("crashy", """
+            plugin = "\(plugin)"
+            interval = "100ms"
+            isolation = "process"
+            \(extra)
+            [config]
+            crash = "\(crash)"
+            on_call = \(onCall)
+            \(once ? "once_file = \"\(dir)/misbehaved-once\"" : "")
+            out = "\(dir)/crashy.out"
+            """)
+    }
 }
 
 extension PluginInstance {

@@ -8,30 +8,7 @@ import Testing
     /// collector-example → test-detector → test-notifier, every instance in `isolation`.
     func pipeline(_ isolation: String) throws -> (TestSetup, Daemon) {
         let t = try TestSetup()
-        try t.plugin("example", """
-            plugin = "collector-example"
-            interval = "100ms"
-            isolation = "\(isolation)"
-            [config]
-            base = 0.0
-            step = 1.0
-            """)
-        try t.plugin("detector", """
-            plugin = "test-detector"
-            subscribe = ["metrics.testhost.example.value"]
-            isolation = "\(isolation)"
-            [config]
-            threshold = 3.0
-            score = true
-            out = "\(t.dir)/detector.out"
-            """)
-        try t.plugin("notifier", """
-            plugin = "test-notifier"
-            subscribe = ["alerts.critical.#"]
-            isolation = "\(isolation)"
-            [config]
-            out = "\(t.dir)/alerts.out"
-            """)
+        try t.writePipeline(extra: "isolation = \"\(isolation)\"", score: true)
         return (t, try t.daemon())
     }
 
@@ -71,15 +48,7 @@ import Testing
     func aCrashedChildIsRestartedAndPointsFlowAgain(_ crash: String) throws {
         let t = try TestSetup()
         try t.compileCrashy()
-        try t.plugin("crashy", """
-            plugin = "crashy"
-            interval = "100ms"
-            isolation = "process"
-            [config]
-            crash = "\(crash)"
-            on_call = 3
-            once_file = "\(t.dir)/crashed-once"
-            """)
+        try t.crashy(crash: crash, onCall: 3)
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }
@@ -99,16 +68,7 @@ import Testing
     @Test func aHungChildIsKilledAtItsCallTimeoutAndRestarted() throws {
         let t = try TestSetup()
         try t.compileCrashy()
-        try t.plugin("crashy", """
-            plugin = "crashy"
-            interval = "100ms"
-            call_timeout = "300ms"
-            isolation = "process"
-            [config]
-            crash = "hang"
-            on_call = 2
-            once_file = "\(t.dir)/hung-once"
-            """)
+        try t.crashy(crash: "hang", onCall: 2, extra: "call_timeout = \"300ms\"")
         try t.plugin("steady", "plugin = \"collector-example\"\ninterval = \"100ms\"\n")
         let d = try t.daemon()
         d.start()
@@ -127,13 +87,7 @@ import Testing
     @Test func aCrashLoopMarksTheInstanceFailedAndReloadStartsItAgain() throws {
         let t = try TestSetup()
         try t.compileCrashy()
-        try t.plugin("crashy", """
-            plugin = "crashy"
-            interval = "100ms"
-            isolation = "process"
-            [config]
-            crash = "segv"
-            """)
+        try t.crashy(crash: "segv", once: false)
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }
@@ -159,22 +113,13 @@ import Testing
         let t = try TestSetup()
         try t.compileCrashy()
         try t.plugin("example", "plugin = \"collector-example\"\ninterval = \"100ms\"\n")
-        try t.plugin("crashy", """
-            plugin = "crashy-detector"
-            subscribe = ["metrics.testhost.example.value"]
-            isolation = "process"
-            [config]
-            crash = "segv"
-            on_call = 2
-            once_file = "\(t.dir)/crashed-once"
-            out = "\(t.dir)/detector.out"
-            """)
+        try t.crashy("crashy-detector", crash: "segv", onCall: 2, extra: "subscribe = [\"metrics.testhost.example.value\"]")
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }
         let crashy = try #require(d.instance(named: "crashy"))
         #expect(eventually(timeout: .seconds(10)) { crashy.stats.restarts.load(ordering: .relaxed) == 1 })
-        #expect(eventually { (Int(t.read("detector.out").split(separator: " ").first ?? "") ?? 0) >= 3 }, "batches arrive again")
+        #expect(eventually { (Int(t.read("crashy.out").split(separator: " ").first ?? "") ?? 0) >= 3 }, "batches arrive again")
         let lost = crashy.stats.pointsLostInCrashes.load(ordering: .relaxed)
         #expect(lost >= 1, "the batch in flight is counted as lost")
         // Delivered = what the restarted child counted + what the first child saw + lost.
@@ -192,23 +137,15 @@ import Testing
             [config]
             threshold = 2.0
             """)
-        try t.plugin("crashy", """
-            plugin = "crashy-notifier"
-            subscribe = ["alerts.#"]
-            isolation = "process"
-            [config]
-            crash = "abort"
-            once_file = "\(t.dir)/crashed-once"
-            out = "\(t.dir)/alerts.out"
-            """)
+        try t.crashy("crashy-notifier", crash: "abort", extra: "subscribe = [\"alerts.#\"]")
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }
         let crashy = try #require(d.instance(named: "crashy"))
-        #expect(eventually(timeout: .seconds(10)) { t.read("alerts.out").contains("firing value_high example.value 3.0 > 2.0") })
+        #expect(eventually(timeout: .seconds(10)) { t.read("crashy.out").contains("firing value_high example.value 3.0 > 2.0") })
         #expect(crashy.stats.restarts.load(ordering: .relaxed) == 1)
-        #expect(crashy.stats.alertsDelivered.load(ordering: .relaxed) == 1)
-        #expect(t.read("alerts.out").split(separator: "\n").count == 1, "delivered once: \(t.read("alerts.out"))")
+        #expect(eventually { crashy.stats.alertsDelivered.load(ordering: .relaxed) == 1 })
+        #expect(t.read("crashy.out").split(separator: "\n").count == 1, "delivered once: \(t.read("crashy.out"))")
     }
 
     @Test func disablingOrRemovingAnIsolatedInstanceEndsItsChild() throws {
