@@ -48,7 +48,8 @@ private let childSeriesRegister: @convention(c) (OpaquePointer?, UnsafePointer<C
     return UInt64(bitPattern: id)
 }
 
-/// Forwards the batch in messages of at most `pointsPerMessage` points; answers the
+/// Forwards the batch in messages of at most `pointsPerMessage` points (fewer when they
+/// carry names and labels: a message stays under half `maximumMessage`); answers the
 /// first code other than NAZAR_OK. Structural checks are nazard's (it refuses a
 /// malformed batch exactly as in-process); only what this side must read is checked here.
 private let childPublish: @convention(c) (OpaquePointer?, UnsafePointer<nazar_point_batch>?) -> Int32 = { _, batch in
@@ -63,12 +64,17 @@ private let childPublish: @convention(c) (OpaquePointer?, UnsafePointer<nazar_po
     let base = UnsafeRawPointer(first), stride = Int(b.point_size), total = Int(b.count)
     var result = Int32(NAZAR_OK)
     var done = 0
+    // A message ends at `pointsPerMessage` points or at half the largest message, whichever
+    // comes first: points carrying name and labels vary in size.
+    let budget = PluginHostWire.maximumMessage / 2
     while done < total {
-        let n = min(total - done, PluginHostWire.pointsPerMessage)
         let start = done
+        var sent = 0
         let rc = Int32(truncatingIfNeeded: link.request(.publish, whenGone: Int64(NAZAR_STOPPED)) { w in
-            w.put(UInt32(n))
-            for i in start..<(start + n) {
+            let countAt = w.count
+            w.put(UInt32(0))
+            var i = start
+            while i < total && i - start < PluginHostWire.pointsPerMessage && w.count < budget {
                 let p = (base + i * stride).assumingMemoryBound(to: nazar_point.self)
                 w.put(p.pointee.series)
                 w.put(p.pointee.timestamp_ns)
@@ -77,11 +83,14 @@ private let childPublish: @convention(c) (OpaquePointer?, UnsafePointer<nazar_po
                     w.put(cString: p.pointee.name)
                     w.put(labels: p.pointee.labels, count: Int(min(p.pointee.label_count, 1024)))
                 }
+                i += 1
             }
+            sent = i - start
+            w.patch(UInt32(sent), at: countAt)
         })
         if rc != NAZAR_OK && result == NAZAR_OK { result = rc }
         if rc == NAZAR_ERROR || rc == NAZAR_STOPPED { return rc }
-        done += n
+        done += max(sent, 1)
     }
     return result
 }

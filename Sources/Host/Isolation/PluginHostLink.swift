@@ -64,13 +64,16 @@ final class PluginHostLink: @unchecked Sendable {
 
     // MARK: - Any thread
 
-    /// Encodes a message under the send lock and sends it; false if nazard is gone.
+    /// Encodes a message under the send lock and sends it; false if nazard is gone or the
+    /// message is larger than `PluginHostWire.maximumMessage` (nazard could not take it).
     @discardableResult
     func send(_ type: PluginHostWire.MessageType, id: UInt32 = 0, _ encode: (PluginHostMessageWriter) -> Void) -> Bool {
         sendLock.withLock {
             writer.begin(type, id: id)
             encode(writer)
-            return PluginHostWire.send(fd, writer.finish())
+            let message = writer.finish()
+            guard message.count <= PluginHostWire.maximumMessage else { return false }
+            return PluginHostWire.send(fd, message)
         }
     }
 

@@ -111,6 +111,12 @@ public final class PluginHostMessageWriter {
     @inline(__always)
     public func put(_ value: Double) { put(value.bitPattern) }
 
+    /// Overwrites a u32 written earlier at byte `offset` (a count known only at the end).
+    public func patch(_ value: UInt32, at offset: Int) {
+        guard offset >= 0, offset + 4 <= count else { return }
+        (buffer + offset).storeBytes(of: value, as: UInt32.self)
+    }
+
     /// A string as u32 length, bytes, NUL; nil is written as the empty string.
     public func put(cString: UnsafePointer<CChar>?) {
         guard let cString else { return put(string: "") }

@@ -148,6 +148,30 @@ import Testing
         #expect(t.read("crashy.out").split(separator: "\n").count == 1, "delivered once: \(t.read("crashy.out"))")
     }
 
+    @Test func aLargeBatchByNameIsForwardedWhole() throws {
+        let t = try TestSetup()
+        try CPlugin.compile("\(TestPaths.repository)/bench/plugins/bench-collector.c", to: "\(t.dir)/lib/bench-collector.so")
+        // One publish() of 20,000 points with name and labels: ~1.2 MB, more than one message holds.
+        try t.plugin("big", """
+            plugin = "bench-collector"
+            interval = "100ms"
+            isolation = "process"
+            [config]
+            points = 20000
+            batch = 20000
+            series = 100
+            by_name = 1
+            """)
+        let d = try t.daemon()
+        d.start()
+        defer { d.shutdown() }
+        let big = try #require(d.instance(named: "big"))
+        #expect(eventually { big.stats.pointsPublished.load(ordering: .relaxed) == 20_000 })
+        #expect(big.stats.callErrors.load(ordering: .relaxed) == 0)
+        #expect(big.stats.restarts.load(ordering: .relaxed) == 0)
+        #expect(d.bus.registry.count >= 100)
+    }
+
     @Test func disablingOrRemovingAnIsolatedInstanceEndsItsChild() throws {
         let t = try TestSetup()
         try t.plugin("a", "plugin = \"collector-example\"\ninterval = \"100ms\"\nisolation = \"process\"\n")
