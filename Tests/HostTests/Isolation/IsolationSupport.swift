@@ -37,6 +37,23 @@ func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
 }
 
+/// Descriptors this process has open on SOCK_SEQPACKET unix sockets: the plugin host
+/// socketpairs, which no other test opens (so the count is exact while tests run in parallel).
+func pluginHostSocketCount() -> Int {
+    let table = (try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8)) ?? ""
+    // Columns: Num RefCount Protocol Flags Type St Inode [Path]; Type 0005 is SEQPACKET.
+    let inodes = Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+        let f = line.split(separator: " ", omittingEmptySubsequences: true)
+        return f.count >= 7 && f[4] == "0005" ? String(f[6]) : nil
+    })
+    let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return fds.filter { fd in
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"),
+              target.hasPrefix("socket:[") else { return false }
+        return inodes.contains(String(target.dropFirst(8).dropLast()))
+    }.count
+}
+
 /// Children of this process that have exited but not been reaped.
 func zombieChildren() -> [pid_t] {
     let me = getpid()
