@@ -98,8 +98,13 @@ final class PluginHostLink: @unchecked Sendable {
         }
     }
 
-    /// The definition of a series nazard sent (main thread, during on_points).
-    func definition(_ id: UInt64) -> SeriesDefinition? { lock.withLock { series[id] } }
+    /// Runs `body` with the series nazard defined so far, under the lock once for a whole
+    /// batch (main thread, during on_points).
+    func withDefinitions<R>(_ body: ([UInt64: SeriesDefinition]) throws(PluginHostWireError) -> R) throws(PluginHostWireError) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(series)
+    }
 
     // MARK: - Reader thread
 

@@ -135,14 +135,17 @@ final class PluginHostSession: @unchecked Sendable {
         }
         let bytes = try reader.readBytes(n * PluginHostWire.pointSize, "points")
         let size = UInt32(MemoryLayout<nazar_point>.size)
-        for i in 0..<n {
-            let at = i * PluginHostWire.pointSize
-            let series = bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-            guard let d = link.definition(series) else { throw PluginHostWireError("on_points names series \(series), which nazard never defined") }
-            points[i] = nazar_point(struct_size: size, label_count: d.labelCount, series: series, name: UnsafePointer(d.name),
-                                    labels: UnsafePointer(d.labels),
-                                    timestamp_ns: bytes.loadUnaligned(fromByteOffset: at + 8, as: Int64.self),
-                                    value: Double(bitPattern: bytes.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)))
+        let points = points
+        try link.withDefinitions { (series: [UInt64: PluginHostLink.SeriesDefinition]) throws(PluginHostWireError) in
+            for i in 0..<n {
+                let at = i * PluginHostWire.pointSize
+                let id = bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                guard let d = series[id] else { throw PluginHostWireError("on_points names series \(id), which nazard never defined") }
+                points[i] = nazar_point(struct_size: size, label_count: d.labelCount, series: id, name: UnsafePointer(d.name),
+                                        labels: UnsafePointer(d.labels),
+                                        timestamp_ns: bytes.loadUnaligned(fromByteOffset: at + 8, as: Int64.self),
+                                        value: Double(bitPattern: bytes.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)))
+            }
         }
         var batch = nazar_point_batch(struct_size: UInt32(MemoryLayout<nazar_point_batch>.size),
                                       point_size: UInt32(MemoryLayout<nazar_point>.stride), count: UInt64(n), points: points)
