@@ -41,6 +41,8 @@ enum IsolationBench {
             c.stop()
         }
         row("collect() that publishes nothing", perCall, points: 0)
+        print(String(format: "| peer: a bare 16-byte SOCK_SEQPACKET ping-pong between two threads (2 wake-ups; ours has 4) | – | %.0f | – | – | – |",
+                     pingPong(runs)))
 
         // on_points() with batches over 100 series (names and labels defined to the child once).
         let series = (0..<100).map { i in
@@ -81,6 +83,35 @@ enum IsolationBench {
         print(String(format: "| collect() publishing %d points in batches of 1,000 (whole call) | %.0f | %.0f | %.1f× | %.1f | %.1f |",
                      total, publish[.none] ?? 0, publish[.process] ?? 0, (publish[.process] ?? 0) / max(publish[.none] ?? 1, 1),
                      perPoint[.none] ?? 0, perPoint[.process] ?? 0))
+    }
+
+    /// ns per round trip of a 16-byte message over a socketpair to an echoing thread: the
+    /// floor under any request/answer between two schedulable entities on this machine.
+    static func pingPong(_ runs: Int) -> Double {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0, &pair) == 0 else { return .nan }
+        let echo = pair[1]
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while true {
+                let n = recv(echo, &buffer, buffer.count, 0)
+                if n <= 0 { return }
+                _ = send(echo, buffer, n, 0)
+            }
+        }
+        thread.start()
+        var message = [UInt8](repeating: 1, count: 16)
+        let result = best(runs) { iterations in
+            for _ in 0..<iterations {
+                _ = send(pair[0], message, message.count, 0)
+                _ = recv(pair[0], &message, message.count, 0)
+            }
+        }
+        shutdown(pair[0], Int32(SHUT_RDWR))
+        close(pair[0])
+        usleep(10_000)
+        close(echo)
+        return result
     }
 
     /// Best-of-`runs` ns per iteration, each run lasting about half a second.
