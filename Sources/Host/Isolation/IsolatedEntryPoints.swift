@@ -88,6 +88,17 @@ final class IsolatedEntryPoints: PluginEntryPoints, @unchecked Sendable {
         lock.withLock { child }?.kill(reason: nil)
     }
 
+    func idle() {
+        guard failure == nil else { return }
+        let error = ErrorBuffer()
+        if let c = currentChild {
+            guard !c.isAlive else { return }
+            noticeDeath(of: c, during: nil, error: error)
+        }
+        // Restarted now if the backoff allows; otherwise at a later idle tick or call.
+        if failure == nil && monotonicNanoseconds() >= history.notBefore { _ = ensureChild(error: error) }
+    }
+
     // MARK: - Work calls
 
     func collect(now: Int64, error: ErrorBuffer) -> Int32 {

@@ -27,6 +27,10 @@ protocol PluginEntryPoints: AnyObject {
     /// Any thread: the worker did not finish stopping in time; release what can be
     /// released without it (an isolated plugin's child is killed).
     func abandon()
+    /// Worker thread, when it has had nothing to do for a while (no batch, no alert):
+    /// an isolated plugin whose child died meanwhile gets a new one once its backoff has
+    /// passed, rather than at the next call.
+    func idle()
     /// Whether a call past its deadline is handled here (the child is killed and
     /// restarted) rather than by quarantining the instance.
     var enforcesCallTimeout: Bool { get }
@@ -79,5 +83,6 @@ final class InProcessEntryPoints: PluginEntryPoints {
     var failure: String? { nil }
     func interrupt() {}
     func abandon() {}
+    func idle() {}
     var enforcesCallTimeout: Bool { false }
 }

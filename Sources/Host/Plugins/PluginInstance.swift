@@ -318,6 +318,7 @@ public final class PluginInstance: @unchecked Sendable {
             if mustLeave { return }
             if n == 0 {
                 if queue.isClosed { return }
+                plugin.idle()
                 continue
             }
             error.reset()
@@ -334,7 +335,10 @@ public final class PluginInstance: @unchecked Sendable {
         guard let queue = alertQueue else { return }
         let plugin = entryPoints
         while !mustLeave {
-            guard let alert = queue.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000) else { continue }
+            guard let alert = queue.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000) else {
+                plugin.idle()
+                continue
+            }
             var attempt = 0
             while !mustLeave {
                 attempt += 1

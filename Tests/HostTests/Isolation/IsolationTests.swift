@@ -148,6 +148,29 @@ import Testing
         #expect(t.read("crashy.out").split(separator: "\n").count == 1, "delivered once: \(t.read("crashy.out"))")
     }
 
+    @Test func anIdleNotifiersChildKilledFromOutsideIsRestartedWithoutWaitingForAnAlert() throws {
+        let t = try TestSetup()
+        try t.plugin("notifier", """
+            plugin = "test-notifier"
+            subscribe = ["alerts.#"]
+            isolation = "process"
+            [config]
+            out = "\(t.dir)/alerts.out"
+            """)
+        let d = try t.daemon()
+        d.start()
+        defer { d.shutdown() }
+        let notifier = try #require(d.instance(named: "notifier"))
+        let first = try #require(notifier.childPID)
+        kill(first, SIGSEGV)
+        // The worker's idle tick (a second without alerts) notices and starts another.
+        #expect(eventually(timeout: .seconds(5)) { notifier.stats.restarts.load(ordering: .relaxed) == 1 })
+        let second = try #require(notifier.childPID)
+        #expect(second != first)
+        #expect(!processExists(first))
+        #expect(notifier.state == .running)
+    }
+
     @Test func aLargeBatchByNameIsForwardedWhole() throws {
         let t = try TestSetup()
         try CPlugin.compile("\(TestPaths.repository)/bench/plugins/bench-collector.c", to: "\(t.dir)/lib/bench-collector.so")
