@@ -20,6 +20,19 @@ import Testing
         return out
     }
 
+    /// nazarctl's standard output.
+    func nazarctl(_ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return text
+    }
+
     /// A started nazard (logging to `logTarget`) with one isolated instance of the crashy
     /// fixture named `name`-<random>, doing `crash` on its second collect() (only once
     /// across restarts when `once`). Returns the nazard and the instance's name.
@@ -85,19 +98,14 @@ import Testing
         while clock.now < deadline {
             // Drain STATUS= datagrams: a full notify socket would block nazard's sd_notify.
             while nazard.notify.receive(timeout: .milliseconds(1)) != nil {}
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
-            p.arguments = ["status", "--runtime-dir", runtime]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            status = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+            status = try nazarctl(["status", "--runtime-dir", runtime])
             if status.contains("failed: crashed 5 times") { break }
             usleep(500_000)
         }
         #expect(status.contains(name) && status.contains("failed: crashed 5 times within 60 s; last: plugin host killed by signal 6 (SIGABRT)"), "\(status)")
         #expect(status.contains("0 instances running, 1 failed"), "\(status)")
+        let list = try nazarctl(["plugins", "list", "--config", "\(nazard.dir)/nazar.toml", "--runtime-dir", runtime])
+        #expect(list.contains("failed: crashed 5 times within 60 s"), "plugins list: \(list)")
         #expect(children(of: nazard.process.processIdentifier).isEmpty, "no child, no zombie")
         #expect(nazard.stop() == 0)
     }
