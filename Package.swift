@@ -24,6 +24,8 @@ let package = Package(
     products: [
         .executable(name: "nazard", targets: ["nazard"]),
         .executable(name: "nazarctl", targets: ["nazarctl"]),
+        // The child nazard spawns per instance with isolation = "process".
+        .executable(name: "nazar-plugin-host", targets: ["nazar-plugin-host"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "collector-system", type: .dynamic, targets: ["CollectorSystem"]),
         .library(name: "notifier-log", type: .dynamic, targets: ["NotifierLog"]),
@@ -49,6 +51,8 @@ let package = Package(
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
                        providers: [.apt(["librabbitmq-dev"])]),
         .target(name: "PluginKit", dependencies: ["PluginAPI"]),
+        // prctl(PR_SET_PDEATHSIG) and close_range for nazar-plugin-host (variadic in C).
+        .target(name: "CProcessControl"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libcurl transport, secrets and text escaping shared by the Slack, SMTP and Telegram notifiers.
         .target(name: "NotifierKit", dependencies: ["PluginKit", "CCurl"]),
@@ -56,7 +60,7 @@ let package = Package(
             name: "Host",
             dependencies: [
                 // PluginKit for the parsers plugins and host must agree on (durations, JSON).
-                "PluginAPI", "PluginKit", "CSystemd", "CSQLite", "CPostgres", "CRabbitMQ",
+                "PluginAPI", "PluginKit", "CProcessControl", "CSystemd", "CSQLite", "CPostgres", "CRabbitMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -65,11 +69,13 @@ let package = Package(
             // Each area's README says what it owns; they are not resources.
             exclude: ["Systemd/README.md", "Logging/README.md", "Config/README.md", "Plugins/README.md",
                       "Bus/README.md", "Daemon/README.md", "Support/README.md", "Replay/README.md", "Admin/README.md",
-                      "Storage/README.md", "Alerting/README.md"]
+                      "Storage/README.md", "Alerting/README.md",
+                      "Isolation/README.md"]
         ),
         .executableTarget(name: "nazard", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "nazar-plugin-host", dependencies: ["Host"]),
         .executableTarget(name: "nazarctl", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

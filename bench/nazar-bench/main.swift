@@ -1,6 +1,9 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|rabbitmq|alerting|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|isolation|storage|rabbitmq|alerting|all] [--runs N]
+//
+// `isolation` needs nazar-plugin-host built next to the executable:
+//     swift build -c release --product nazar-bench --product nazar-plugin-host
 //
 // `detectors` needs the plugin libraries built next to the executable:
 //     swift build -c release --product nazar-bench --product detector-ewma --product detector-threshold
@@ -294,6 +297,9 @@ do {
         print(String(format: "| same, through the host's CallTracker (in-flight mark, counters, 1-in-8 latency sample) | %d | %.2f |", calls, r.accounted))
         let swift = try benchSwiftCall(calls: calls)
         print(String(format: "| on_points() of a Swift PluginKit detector through its C descriptor (1-point batch) | %d | %.2f |", calls, swift))
+    }
+    if which == "isolation" || which == "all" {
+        try IsolationBench.run(runs: runs)
     }
     if which == "storage" || which == "all" {
         try StorageBench.run(runs: min(runs, 3))

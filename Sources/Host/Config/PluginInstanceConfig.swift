@@ -1,3 +1,12 @@
+/// Where an instance's plugin code runs (`isolation =` in its plugins.d file).
+public enum PluginIsolation: String, Sendable, Equatable, CaseIterable {
+    /// Loaded into nazard: fastest; a crash in the plugin takes the daemon down.
+    case none
+    /// In a `nazar-plugin-host` child process per instance: a crash or hang kills only
+    /// the child, which is restarted with backoff.
+    case process
+}
+
 /// One plugin instance, from one file in plugins.d.
 public struct PluginInstanceConfig: Sendable, Equatable {
     /// Path of the plugins.d file.
@@ -17,11 +26,14 @@ public struct PluginInstanceConfig: Sendable, Equatable {
     /// The `[config]` table as canonical JSON (sorted keys, no whitespace, "{}" if absent):
     /// equal configs give equal strings, which is how reload tells "changed" from "same".
     public var configJSON: String
+    /// In-process (default) or in a child process.
+    public var isolation: PluginIsolation
 
     /// An instance with the documented defaults for whatever is left out.
     public init(file: String, name: String, plugin: String, enabled: Bool = true,
                 interval: Duration = PluginInstanceConfig.defaultInterval, subscribe: [String] = [],
-                configJSON: String = "{}", callTimeout: Duration = PluginInstanceConfig.defaultCallTimeout) {
+                configJSON: String = "{}", callTimeout: Duration = PluginInstanceConfig.defaultCallTimeout,
+                isolation: PluginIsolation = .none) {
         self.file = file
         self.name = name
         self.plugin = plugin
@@ -30,6 +42,7 @@ public struct PluginInstanceConfig: Sendable, Equatable {
         self.subscribe = subscribe
         self.configJSON = configJSON
         self.callTimeout = callTimeout
+        self.isolation = isolation
     }
 
     /// `interval` when the file does not set one.

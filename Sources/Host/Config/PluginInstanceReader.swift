@@ -1,6 +1,6 @@
 /// Validates one parsed plugins.d file into a `PluginInstanceConfig`.
 enum PluginInstanceReader {
-    static let knownKeys = ["plugin", "enabled", "name", "interval", "subscribe", "call_timeout", "config"]
+    static let knownKeys = ["plugin", "enabled", "name", "interval", "subscribe", "call_timeout", "isolation", "config"]
 
     /// The instance, or nil when the file has errors (they are in `reader`).
     /// `nameLine` is where `name` is written, nil when it comes from the file name.
@@ -37,6 +37,16 @@ enum PluginInstanceReader {
         let callTimeout = reader.duration(root, "call_timeout", at: base, minimum: PluginInstanceConfig.minimumCallTimeout)
             ?? PluginInstanceConfig.defaultCallTimeout
 
+        var isolation = PluginIsolation.none
+        if let written = reader.string(root, "isolation", at: base) {
+            if let mode = PluginIsolation(rawValue: written) {
+                isolation = mode
+            } else {
+                reader.error("'\(written)' is not an isolation mode: use \"none\" (in nazard, the default) or \"process\" (a nazar-plugin-host child per instance)",
+                             at: base.appending("isolation"))
+            }
+        }
+
         let subscribe = reader.strings(root, "subscribe", at: base) ?? []
         for (index, pattern) in subscribe.enumerated() {
             do {
@@ -63,7 +73,7 @@ enum PluginInstanceReader {
         guard !reader.hasErrors, let plugin else { return nil }
         let instance = PluginInstanceConfig(file: file, name: name, plugin: plugin, enabled: enabled,
                                             interval: interval, subscribe: subscribe, configJSON: configJSON,
-                                            callTimeout: callTimeout)
+                                            callTimeout: callTimeout, isolation: isolation)
         return (instance, reader.locator.exactLine(of: base.appending("name")))
     }
 

@@ -201,7 +201,8 @@ public final class Daemon: @unchecked Sendable {
                 continue
             }
             if let running = instances[cfg.name] {
-                if running.config == cfg && running.descriptor.loadID == descriptor.loadID && !running.isQuarantined {
+                if running.config == cfg && running.descriptor.loadID == descriptor.loadID && !running.isQuarantined
+                    && !running.hasFailed {
                     continue  // untouched: keeps running, keeps its state
                 }
                 logger.notice("restarting instance (config or plugin file changed, or quarantined)",
@@ -293,7 +294,8 @@ public final class Daemon: @unchecked Sendable {
         }
         let instance = PluginInstance(config: cfg, descriptor: descriptor, bus: bus, alertBook: alertBook,
                                       hostname: config.hostname, stateDirectory: dir,
-                                      batchSize: config.bus.batchSize, delivery: delivery, logger: logger)
+                                      batchSize: config.bus.batchSize, delivery: delivery, logger: logger,
+                                      strictPermissions: config.strictPermissions)
         switch instance.start() {
         case .running:
             instances[cfg.name] = instance
@@ -370,10 +372,12 @@ public final class Daemon: @unchecked Sendable {
 
     private func summaryLocked() -> String {
         let quarantined = instances.values.filter(\.isQuarantined).count
-        let running = instances.count - quarantined
+        // An isolated instance that crashed too often stays listed, as failed.
+        let crashLooped = instances.values.filter(\.hasFailed).count
+        let running = instances.count - quarantined - crashLooped
         var s = "\(running) instance\(running == 1 ? "" : "s") running"
         if quarantined > 0 { s += ", \(quarantined) quarantined" }
-        if !failures.isEmpty { s += ", \(failures.count) failed" }
+        if !failures.isEmpty || crashLooped > 0 { s += ", \(failures.count + crashLooped) failed" }
         if !disabled.isEmpty { s += ", \(disabled.count) disabled" }
         s += ", \(bus.registry.count) series"
         if let broker = bus as? RabbitMQBus { s += ", bus \(broker.state.rawValue)" }

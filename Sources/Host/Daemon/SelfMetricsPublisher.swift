@@ -36,6 +36,10 @@ final class SelfMetricsPublisher: @unchecked Sendable {
                 add("nazar.instance.publish_dropped", i, Double(s.publishDropped.load(ordering: .relaxed)))
                 add("nazar.instance.calls", i, Double(s.calls.load(ordering: .relaxed)))
                 add("nazar.instance.call_errors", i, Double(s.callErrors.load(ordering: .relaxed)))
+                if i.config.isolation == .process {
+                    add("nazar.instance.restarts", i, Double(s.restarts.load(ordering: .relaxed)))
+                    add("nazar.instance.crash_lost_points", i, Double(s.pointsLostInCrashes.load(ordering: .relaxed)))
+                }
                 let latency = s.takeLatency()
                 add("nazar.instance.call_latency_mean_seconds", i, latency.mean / 1e9)
                 add("nazar.instance.call_latency_max_seconds", i, Double(latency.max) / 1e9)

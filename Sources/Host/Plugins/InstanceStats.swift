@@ -16,6 +16,11 @@ public final class InstanceStats: Sendable {
     /// Plugin calls (collect/on_points/notify) and how many returned an error.
     public let calls = Atomic<UInt64>(0)
     public let callErrors = Atomic<UInt64>(0)
+    /// Isolated instances: children started again after a crash or hang.
+    public let restarts = Atomic<UInt64>(0)
+    /// Isolated instances: points of on_points batches in flight when the child died
+    /// (delivered at most once: a batch that crashed the plugin is not fed to it again).
+    public let pointsLostInCrashes = Atomic<UInt64>(0)
     /// Sum and maximum of sampled call durations in ns since the last `takeLatency()`.
     private let latencySum = Atomic<UInt64>(0)
     private let latencyCount = Atomic<UInt64>(0)

@@ -8,6 +8,10 @@ import Glibc
 /// One running instance of a plugin: its own worker thread, which makes every call into
 /// the plugin (create, start, collect/on_points/notify, stop, destroy), so the host never
 /// calls an instance concurrently — the ABI's threading promise holds by construction.
+///
+/// The calls go through `PluginEntryPoints`: straight into the loaded library
+/// (`isolation = "none"`) or to a `nazar-plugin-host` child (`"process"`); everything
+/// else here is the same for both.
 public final class PluginInstance: @unchecked Sendable {
     public enum State: Sendable, Equatable, CustomStringConvertible {
         case starting, running, failed(String), stopped
@@ -40,6 +44,8 @@ public final class PluginInstance: @unchecked Sendable {
     private var finished = false
     /// Marks calls in flight and counts them.
     private let tracker: CallTracker
+    /// The plugin's entry points, in this process or in a child.
+    let entryPoints: any PluginEntryPoints
     // Set by the worker once the plugin started; read by stop() and self-metrics.
     private var pointQueueStorage: PointQueue?
     var pointQueue: PointQueue? { lock.withLock { pointQueueStorage } }
@@ -48,7 +54,8 @@ public final class PluginInstance: @unchecked Sendable {
 
     /// `delivery` is required for notifiers (without it a notifier delivers nothing).
     init(config: PluginInstanceConfig, descriptor: PluginDescriptor, bus: any Bus, alertBook: AlertBook,
-         hostname: String, stateDirectory: String, batchSize: Int, delivery: NotifierDelivery? = nil, logger: Logger) {
+         hostname: String, stateDirectory: String, batchSize: Int, delivery: NotifierDelivery? = nil, logger: Logger,
+         strictPermissions: Bool = true, restartPolicy: RestartPolicy = .standard) {
         self.config = config
         self.delivery = delivery
         self.descriptor = descriptor
@@ -61,6 +68,15 @@ public final class PluginInstance: @unchecked Sendable {
                                   alertBook: alertBook, hostname: hostname, stateDirectory: stateDirectory,
                                   configPath: config.file)
         tracker = CallTracker(stats: context.stats)
+        switch config.isolation {
+        case .none:
+            entryPoints = InProcessEntryPoints(descriptor: descriptor, handle: context.handle, registry: bus.registry,
+                                               batchCapacity: self.batchSize)
+        case .process:
+            entryPoints = IsolatedEntryPoints(descriptor: descriptor, config: config, context: context,
+                                              registry: bus.registry, strictPermissions: strictPermissions,
+                                              policy: restartPolicy)
+        }
     }
 
     public var state: State { lock.withLock { currentState } }
@@ -95,7 +111,8 @@ public final class PluginInstance: @unchecked Sendable {
     /// description of what hung. The worker thread stays inside the plugin; when (if) the
     /// call returns, it exits without calling the plugin again.
     public func quarantineIfHung(now: Int64 = coarseMonotonicNanoseconds()) -> String? {
-        guard let (call, started) = tracker.inFlight else { return nil }
+        // An isolated plugin's hang kills and restarts its child instead.
+        guard !entryPoints.enforcesCallTimeout, let (call, started) = tracker.inFlight else { return nil }
         let limit = config.callTimeout.nanoseconds
         guard now == .max || now - started > limit else { return nil }
         let ms = (coarseMonotonicNanoseconds() - started) / 1_000_000
@@ -118,6 +135,13 @@ public final class PluginInstance: @unchecked Sendable {
         return why
     }
 
+    /// True once the instance failed while listed as running (an isolated plugin that
+    /// crashed too often); a reload starts it anew.
+    public var hasFailed: Bool {
+        if case .failed = state { return true }
+        return false
+    }
+
     public var isQuarantined: Bool {
         if case .quarantined = state { return true }
         return false
@@ -129,6 +153,7 @@ public final class PluginInstance: @unchecked Sendable {
     @discardableResult
     public func stop(timeout: Duration = .seconds(10)) -> Bool {
         context.accepting.store(false, ordering: .relaxed)
+        entryPoints.interrupt()
         lock.withLock {
             stopRequested = true
             lock.broadcast(.first)
@@ -144,6 +169,7 @@ public final class PluginInstance: @unchecked Sendable {
             }
             return true
         }
+        if !done { entryPoints.abandon() }
         if !done && !isQuarantined {
             logger.error("instance did not stop within \(timeout)", metadata: ["nazar_event": "instance_stop_timeout"])
         }
@@ -172,35 +198,23 @@ public final class PluginInstance: @unchecked Sendable {
 
     private func run() {
         let error = ErrorBuffer()
-        let d = descriptor.raw
-        var instance: UnsafeMutableRawPointer? = nil
-        guard let create = d.create, let destroy = d.destroy else {
-            setState(.failed("descriptor lost its create/destroy"))
-            finish()
-            return
-        }
-        let rc = inFlight(.create) {
-            config.configJSON.withCString { json in
-                create(HostAPITable.table, context.handle, json, &instance, error.pointer)
-            }
-        }
+        let plugin = entryPoints
+        let rc = inFlight(.create) { plugin.create(configJSON: config.configJSON, error: error) }
         if isQuarantined { return }  // create() came back after its deadline: leave it alone
         if rc != NAZAR_OK {
             fail("create failed: \(error.message(orDefault: "code \(rc)"))")
             finish()
             return
         }
-        if let start = d.start {
-            error.reset()
-            let src = inFlight(.start) { start(instance, error.pointer) }
-            if isQuarantined { return }
-            if src != NAZAR_OK {
-                context.accepting.store(false, ordering: .relaxed)
-                destroy(instance)
-                fail("start failed: \(error.message(orDefault: "code \(src)"))")
-                finish()
-                return
-            }
+        error.reset()
+        let src = inFlight(.start) { plugin.start(error: error) }
+        if isQuarantined { return }
+        if src != NAZAR_OK {
+            context.accepting.store(false, ordering: .relaxed)
+            plugin.destroy()
+            fail("start failed: \(error.message(orDefault: "code \(src)"))")
+            finish()
+            return
         }
         lock.withLock {
             switch descriptor.kind {
@@ -213,12 +227,13 @@ public final class PluginInstance: @unchecked Sendable {
         logger.info("instance started", metadata: [
             "nazar_event": "instance_started", "nazar_plugin_file": "\(descriptor.path)",
             "nazar_plugin_version": "\(descriptor.version)", "nazar_kind": "\(descriptor.kind)",
+            "nazar_isolation": "\(config.isolation.rawValue)",
         ])
 
         switch descriptor.kind {
-        case .collector: runCollector(instance, error)
-        case .detector: runDetector(instance, error)
-        case .notifier: runNotifier(instance, error)
+        case .collector: runCollector(error)
+        case .detector: runDetector(error)
+        case .notifier: runNotifier(error)
         }
 
         context.accepting.store(false, ordering: .relaxed)
@@ -228,11 +243,22 @@ public final class PluginInstance: @unchecked Sendable {
             finish()
             return
         }
-        inFlight(.stop) { d.stop?(instance) }
-        inFlight(.destroy) { destroy(instance) }
+        if let why = plugin.failure {
+            bus.unsubscribe(name: config.name)
+            plugin.destroy()  // releases the last child, if any
+            fail(why)
+            finish()
+            return
+        }
+        inFlight(.stop) { plugin.stop() }
+        inFlight(.destroy) { plugin.destroy() }
         logger.info("instance stopped", metadata: ["nazar_event": "instance_stopped"])
         finish()
     }
+
+    /// Whether the worker should leave its loop: a stop was asked for, or the plugin can
+    /// no longer be called.
+    private var mustLeave: Bool { isStopRequested || entryPoints.failure != nil }
 
     private func fail(_ why: String) {
         logger.error("instance failed: \(why)", metadata: ["nazar_event": "instance_failed", "nazar_plugin_file": "\(descriptor.path)"])
@@ -255,8 +281,8 @@ public final class PluginInstance: @unchecked Sendable {
         tracker.run(call, failed: { $0 != NAZAR_OK }, body)
     }
 
-    private func runCollector(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
-        guard let collect = descriptor.raw.collect else { return }
+    private func runCollector(_ error: ErrorBuffer) {
+        let plugin = entryPoints
         let interval = max(config.interval.nanoseconds, 1_000_000)
         var next = monotonicNanoseconds()
         while true {
@@ -266,10 +292,10 @@ public final class PluginInstance: @unchecked Sendable {
                 }
                 return stopRequested
             }
-            if stop { return }
+            if stop || plugin.failure != nil { return }
             error.reset()
             let now = wallClockNanoseconds()
-            let rc = timed(.collect) { collect(instance, now, error.pointer) }
+            let rc = timed(.collect) { plugin.collect(now: now, error: error) }
             if rc != NAZAR_OK {
                 context.warnLimited("collect failed: \(error.message(orDefault: "code \(rc)"))", event: "collect_failed")
             }
@@ -284,23 +310,21 @@ public final class PluginInstance: @unchecked Sendable {
         }
     }
 
-    private func runDetector(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
-        guard let onPoints = descriptor.raw.on_points, let queue = pointQueue else { return }
-        let registry = bus.registry
+    private func runDetector(_ error: ErrorBuffer) {
+        guard let queue = pointQueue else { return }
+        let plugin = entryPoints
         let scratch = UnsafeMutablePointer<BusPoint>.allocate(capacity: batchSize)
         defer { scratch.deallocate() }
-        let delivery = DeliveryBuffer(capacity: batchSize)
         while true {
             let n = queue.pop(into: scratch, max: batchSize, untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000)
-            if isStopRequested { return }
+            if mustLeave { return }
             if n == 0 {
                 if queue.isClosed { return }
+                plugin.idle()
                 continue
             }
             error.reset()
-            let rc = delivery.withBatch(scratch, count: n, registry: registry) { batch in
-                timed(.onPoints) { onPoints(instance, batch, error.pointer) }
-            }
+            let rc = timed(.onPoints) { plugin.onPoints(scratch, count: n, error: error) }
             context.stats.pointsDelivered.add(UInt64(n), ordering: .relaxed)
             queue.markCompleted(n)
             if rc != NAZAR_OK {
@@ -310,15 +334,20 @@ public final class PluginInstance: @unchecked Sendable {
     }
 
     /// Delivers the outbox's notifications one at a time, oldest first, on this thread;
-    /// `NotifierDelivery` decides about retries and permanent failures.
-    private func runNotifier(_ instance: UnsafeMutableRawPointer?, _ error: ErrorBuffer) {
-        guard let notify = descriptor.raw.notify, let delivery else { return }
-        while !isStopRequested {
+    /// `NotifierDelivery` decides about retries and permanent failures (an isolated
+    /// plugin whose child died mid-call answers NAZAR_RETRY, so the entry is retried).
+    private func runNotifier(_ error: ErrorBuffer) {
+        guard let delivery else { return }
+        let plugin = entryPoints
+        while !mustLeave {
             // Once leased it is tried even if a stop came meanwhile: the call is bounded by
             // call_timeout, and an entry left leased would hold up the instance's successor.
-            guard let pending = delivery.next() else { continue }
+            guard let pending = delivery.next() else {
+                plugin.idle()
+                continue
+            }
             error.reset()
-            let rc = pending.notification.alert.withCAlert { c in timed(.notify) { notify(instance, c, error.pointer) } }
+            let rc = timed(.notify) { plugin.notify(pending.notification.alert, error: error) }
             if rc == NAZAR_OK { context.stats.alertsDelivered.add(1, ordering: .relaxed) }
             delivery.complete(pending, rc: rc, message: rc == NAZAR_OK ? "" : error.message(orDefault: "code \(rc)"),
                               retryAfterMilliseconds: error.retryAfterMilliseconds)

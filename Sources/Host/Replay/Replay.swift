@@ -89,6 +89,9 @@ public struct Replay {
         var logger = Logger(label: "replay")
         logger.logLevel = .error
 
+        guard descriptor.kind == .detector else {
+            throw Failure("\(descriptor.path): \(descriptor.path) is a \(descriptor.kind), not a detector")
+        }
         let instance: SynchronousInstance
         do {
             instance = try SynchronousInstance(descriptor: descriptor, name: "replay", configJSON: config, bus: bus,

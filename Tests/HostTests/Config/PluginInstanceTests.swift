@@ -37,6 +37,21 @@ extension Config {
                                                      enabled: true, interval: .seconds(10), subscribe: [], configJSON: "{}"))
         }
 
+        @Test func isolationIsNoneByDefaultAndProcessWhenAsked() throws {
+            let fx = try ConfigFixture()
+            try fx.writeMain()
+            try fx.writePlugin("a.toml", "plugin = \"p\"\n")
+            try fx.writePlugin("b.toml", "plugin = \"p\"\nisolation = \"process\"\n")
+            try fx.writePlugin("c.toml", "plugin = \"p\"\nisolation = \"none\"\n")
+            let loaded = try fx.load()
+            #expect(loaded.diagnostics.isEmpty)
+            #expect(loaded.instances.map(\.isolation) == [.none, .process, .none])
+            // A changed isolation is a changed instance: reload restarts it.
+            var moved = loaded.instances[0]
+            moved.isolation = .process
+            #expect(moved != loaded.instances[0])
+        }
+
         @Test func absolutePathToASharedObjectIsAPluginReference() throws {
             let fx = try ConfigFixture()
             try fx.writeMain()
@@ -156,12 +171,15 @@ extension Config {
              "'metrics.cpu*' is not a valid binding pattern: word 2 'cpu*' mixes a wildcard with other characters; '*' and '#' must be whole words"),
             ("a.toml", "plugin = \"p\"\nsubscribe = [\"\"]\n", 2, "subscribe[0]", "'' is not a valid binding pattern: the pattern is empty"),
             ("a.toml", "plugin = \"p\"\nconfig = 5\n", 2, "config", "expected a table, got integer"),
+            ("a.toml", "plugin = \"p\"\nisolation = \"fork\"\n", 2, "isolation",
+             "'fork' is not an isolation mode: use \"none\" (in nazard, the default) or \"process\" (a nazar-plugin-host child per instance)"),
+            ("a.toml", "plugin = \"p\"\nisolation = true\n", 2, "isolation", "expected a string, got boolean"),
             ("a.toml", "plugin = \"p\"\n[config.smtp]\nhost = \"mx\"\nport = nan\n", 4, "config.smtp.port",
              "nan cannot be passed to the plugin: JSON has no infinity or NaN"),
             ("a.toml", "plugin = \"p\"\nintervall = \"10s\"\n", 2, "intervall",
-             "unknown key (known keys: call_timeout, config, enabled, interval, name, plugin, subscribe)"),
+             "unknown key (known keys: call_timeout, config, enabled, interval, isolation, name, plugin, subscribe)"),
             ("a.toml", "plugin = \"p\"\n[settings]\nx = 1\n", 2, "settings",
-             "unknown key (known keys: call_timeout, config, enabled, interval, name, plugin, subscribe)"),
+             "unknown key (known keys: call_timeout, config, enabled, interval, isolation, name, plugin, subscribe)"),
         ]
 
         @Test(arguments: invalidFiles)

@@ -34,12 +34,31 @@ struct TestSetup {
         try text.write(toFile: "\(pluginsDir)/\(file).toml", atomically: true, encoding: .utf8)
     }
 
-    /// collector-example ("example", 0, 1, 2, … every 100 ms) feeding test-detector
-    /// ("detector", value_high above 3.0, counts in detector.out).
-    func rampAndDetector() throws {
+    func remove(_ file: String) { unlink("\(pluginsDir)/\(file).toml") }
+
+    func read(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? "" }
+
+    /// The three-instance pipeline the daemon tests share: collector-example (a ramp 1, 2,
+    /// 3, ... every 100 ms) → test-detector (threshold 3, "<count> <sum>" in detector.out;
+    /// with `score`, anomaly.score points too) → test-notifier (critical alerts into
+    /// alerts.out); `extra` goes into each file (e.g. an isolation mode).
+    func writePipeline(extra: String = "", score: Bool = false) throws {
+        try rampAndDetector(extra: extra, score: score)
+        try plugin("notifier", """
+            plugin = "test-notifier"
+            subscribe = ["alerts.critical.#"]
+            \(extra)
+            [config]
+            out = "\(dir)/alerts.out"
+            """)
+    }
+
+    /// The first two of the pipeline: collector-example feeding test-detector.
+    func rampAndDetector(extra: String = "", score: Bool = false) throws {
         try plugin("example", """
             plugin = "collector-example"
             interval = "100ms"
+            \(extra)
             [config]
             base = 0.0
             step = 1.0
@@ -47,15 +66,13 @@ struct TestSetup {
         try plugin("detector", """
             plugin = "test-detector"
             subscribe = ["metrics.testhost.example.value"]
+            \(extra)
             [config]
             threshold = 3.0
+            score = \(score)
             out = "\(dir)/detector.out"
             """)
     }
-
-    func remove(_ file: String) { unlink("\(pluginsDir)/\(file).toml") }
-
-    func read(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)) ?? "" }
 
     func daemon() throws -> Daemon {
         var logger = Logger(label: "test")
@@ -67,13 +84,7 @@ struct TestSetup {
 @Suite struct DaemonTests {
     @Test func pointsFlowFromACCollectorThroughADetectorToANotifier() throws {
         let t = try TestSetup()
-        try t.rampAndDetector()
-        try t.plugin("notifier", """
-            plugin = "test-notifier"
-            subscribe = ["alerts.critical.#"]
-            [config]
-            out = "\(t.dir)/alerts.out"
-            """)
+        try t.writePipeline()
         let d = try t.daemon()
         d.start()
         defer { d.shutdown() }
