@@ -48,7 +48,9 @@ let package = Package(
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
                        providers: [.apt(["librabbitmq-dev"])]),
-        .target(name: "PluginKit", dependencies: ["PluginAPI"]),
+        // Gather kernels of the Isolation Forest scorer (C: Swift has no gather), picked at run time.
+        .target(name: "IForestKernels"),
+        .target(name: "PluginKit", dependencies: ["PluginAPI", "IForestKernels"]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libcurl transport, secrets and text escaping shared by the Slack, SMTP and Telegram notifiers.
         .target(name: "NotifierKit", dependencies: ["PluginKit", "CCurl"]),

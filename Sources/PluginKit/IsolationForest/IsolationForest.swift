@@ -73,6 +73,8 @@ public struct IsolationForest: Sendable {
     let laneSplits: [Split]
     /// Leaf path lengths in the same interleaved layout (padding trees hold 0).
     let laneLeafPathLengths: [Float]
+    /// The trees in the AVX-512 kernel's layout; nil where that kernel does not run.
+    let wide: WideLayout?
 
     /// Trees walked together by the scorer.
     static let lanes = 8
@@ -107,6 +109,8 @@ public struct IsolationForest: Sendable {
         }
         laneSplits = ls
         laneLeafPathLengths = ll
+        wide = WideLayout(splits: splits, leafPathLengths: leafPathLengths, treeCount: treeCount, depth: depth,
+                          featureCount: featureCount)
     }
 
     /// ⌈log2 max(ψ, 2)⌉, scikit-learn's `max_depth` for a forest of ψ samples.
