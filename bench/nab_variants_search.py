@@ -14,8 +14,6 @@ re-arm after `rearm`; z from the shipped model: alpha 0.002, smoothing 0.1 or 1)
                variance (weight alpha_l, variance floor min_var); alarm when the Gaussian
                tail probability drops below `tail`. A priori: W 10, tail 1e-5 (Numenta's
                0.99999), alpha_l 0.001; searched: the `--grid full` values.
-  likelihood-or / likelihood-and
-               the same, OR-ed with / gating the shipped z > k rule.
   peak         per-series adaptive threshold: fire when z > max(k, beta · P), P the
                running peak of the series' own past warm |z| (capped), decaying with a
                time constant of `decay` points; alerting points do not raise P.
@@ -23,6 +21,11 @@ re-arm after `rearm`; z from the shipped model: alpha 0.002, smoothing 0.1 or 1)
                half-life in days: a series that keeps alerting needs a larger surprise.
   robust       z from a sliding median and IQR/1.349 of the last W values (pandas
                rolling, the previous W points), alone or as a gate on the EWMA z.
+  spectral-residual
+               Ren et al. 2019 (Microsoft's SR): per point, the last W values extended
+               by m = 5 extrapolated points, saliency = |IFFT(exp(log A − mean_q(log A) +
+               i·phase))| at the current point, score = (S − mean of the previous 21 S) /
+               that mean; alarm at score > tau (the paper's a priori W 64, q 3, z 21).
 
 Usage: python3 bench/nab_variants_search.py --variant NAME [--grid small|full]
 """
@@ -192,6 +195,26 @@ def robust_z(x, window):
     return np.nan_to_num(np.abs(z), nan=0.0)
 
 
+def spectral_residual(x, window=64, m=5, q=3, z=21):
+    n = len(x)
+    out = np.zeros(n)
+    if n < window + z:
+        return out
+    win = np.lib.stride_tricks.sliding_window_view(x, window).astype(float)
+    slope = np.mean([(win[:, -1] - win[:, -1 - j]) / j for j in range(1, m + 1)], axis=0)
+    ext = np.concatenate([win, win[:, [-m]] + slope[:, None] * m * np.ones((1, m))], axis=1)
+    spectrum = np.fft.fft(ext, axis=1)
+    log_amplitude = np.log(np.abs(spectrum) + 1e-8)
+    kernel = np.ones(q) / q
+    smoothed = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 1, log_amplitude)
+    saliency = np.zeros(n)
+    saliency[window - 1:] = np.abs(np.fft.ifft(np.exp(log_amplitude - smoothed + 1j * np.angle(spectrum)), axis=1))[:, window - 1]
+    for i in range(window - 1 + z, n):
+        mu = saliency[i - z:i].mean()
+        out[i] = (saliency[i] - mu) / mu if mu > 0 else 0.0
+    return out
+
+
 GRIDS = {
     "likelihood": (dict(alpha=[0.002], lam=[1.0, 0.1], cap=[10.0], window=[10], alpha_l=[0.001, 0.01],
                         tail=[1e-5], clear_tail=[0.1], rearm_h=[18], min_mean=[0.0], min_var=[0.01]),
@@ -202,6 +225,8 @@ GRIDS = {
              dict(k=[6.0, 7.0], beta=[0.6, 0.8, 1.0], decay=[500, 2000], cap=[10.0, 20.0], rearm_h=[18])),
     "alert-count": (dict(k=[6.0], delta=[1.0], half_life_d=[7], rearm_h=[18]),
                     dict(k=[5.0, 6.0, 7.0], delta=[0.5, 1.0, 2.0], half_life_d=[2, 7], rearm_h=[6, 18])),
+    "spectral-residual": (dict(tau=[3.0], rearm_h=[18]),
+                          dict(tau=[1.0, 2.0, 3.0, 5.0, 8.0], rearm_h=[6, 18])),
     "robust": (dict(window=[288], k=[0.0], k_robust=[10.0], rearm_h=[18]),
                dict(window=[288, 1000], k=[0.0, 5.0, 7.0], k_robust=[3.0, 5.0, 6.0, 8.0, 10.0, 15.0], rearm_h=[18])),
 }
@@ -243,6 +268,12 @@ def main():
             rearm = int(p["rearm_h"] * 3600e9)
             if a.variant == "peak":
                 fires[rel] = peak_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["beta"], p["decay"], p["cap"])
+            elif a.variant == "spectral-residual":
+                if rel not in zcache:
+                    zcache[rel] = spectral_residual(series[rel][1])
+                sr = zcache[rel]
+                warm_sr = np.arange(len(sr)) >= nc.probation(f)
+                fires[rel] = gate_run(ts, sr, sr, warm_sr, np.ones(len(sr), bool), p["tau"], -np.inf, 0.5, rearm)
             elif a.variant == "alert-count":
                 fires[rel] = alert_count_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["delta"], p["half_life_d"] * 86400e9)
             else:
