@@ -19,6 +19,9 @@ re-arm after `rearm`; z from the shipped model: alpha 0.002, smoothing 0.1 or 1)
                time constant of `decay` points; alerting points do not raise P.
   alert-count  k + delta · A, A the series' count of past alerts decaying with a
                half-life in days: a series that keeps alerting needs a larger surprise.
+  rearm-backoff
+               the re-arm time multiplied by factor^A (A as in alert-count, capped at 16×):
+               a series that keeps alerting is silenced for longer.
   robust       z from a sliding median and IQR/1.349 of the last W values (pandas
                rolling, the previous W points), alone or as a gate on the EWMA z.
   spectral-residual
@@ -167,6 +170,27 @@ def alert_count_run(ts, zs, warm, valid, k, clear_k, rearm_ns, delta, half_life_
     return fire
 
 
+def backoff_run(ts, zs, warm, valid, k, clear_k, rearm_ns, factor, half_life_ns, cap=16.0):
+    n = len(zs)
+    fire = np.zeros(n, bool)
+    firing, last_fire, level, lt = False, -(1 << 62), 0.0, None
+    for i in range(n):
+        if not valid[i] or not warm[i]:
+            continue
+        z, t = zs[i], ts[i]
+        if lt is not None:
+            level *= 2.0 ** (-(t - lt) / half_life_ns)
+        lt = t
+        if not firing:
+            if z > k and t - last_fire >= rearm_ns * min(factor ** level, cap):
+                firing, last_fire = True, t
+                fire[i] = True
+                level += 1
+        elif z <= clear_k:
+            firing = False
+    return fire
+
+
 def gate_run(ts, z_fire, z_gate, warm, valid, k, k_gate, clear_k, rearm_ns):
     n = len(z_fire)
     fire = np.zeros(n, bool)
@@ -225,6 +249,8 @@ GRIDS = {
              dict(k=[6.0, 7.0], beta=[0.6, 0.8, 1.0], decay=[500, 2000], cap=[10.0, 20.0], rearm_h=[18])),
     "alert-count": (dict(k=[6.0], delta=[1.0], half_life_d=[7], rearm_h=[18]),
                     dict(k=[5.0, 6.0, 7.0], delta=[0.5, 1.0, 2.0], half_life_d=[2, 7], rearm_h=[6, 18])),
+    "rearm-backoff": (dict(k=[7.0], factor=[2.0], half_life_d=[3], rearm_h=[6]),
+                      dict(k=[6.0, 7.0], factor=[2.0, 3.0], half_life_d=[3, 7], rearm_h=[6, 12, 18])),
     "spectral-residual": (dict(tau=[3.0], rearm_h=[18]),
                           dict(tau=[1.0, 2.0, 3.0, 5.0, 8.0], rearm_h=[6, 18])),
     "robust": (dict(window=[288], k=[0.0], k_robust=[10.0], rearm_h=[18]),
@@ -274,6 +300,8 @@ def main():
                 sr = zcache[rel]
                 warm_sr = np.arange(len(sr)) >= nc.probation(f)
                 fires[rel] = gate_run(ts, sr, sr, warm_sr, np.ones(len(sr), bool), p["tau"], -np.inf, 0.5, rearm)
+            elif a.variant == "rearm-backoff":
+                fires[rel] = backoff_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["factor"], p["half_life_d"] * 86400e9)
             elif a.variant == "alert-count":
                 fires[rel] = alert_count_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["delta"], p["half_life_d"] * 86400e9)
             else:
