@@ -34,8 +34,8 @@ enum {
 
 /* A forest in the kernel's layout. Trees are interleaved 16 to a group: node n of tree
  * 16g + i is nodes[(g·(2^depth − 1) + n)·16 + i] = feature << RANK_BITS | j, leaf l is
- * leaf_paths[(g·2^depth + l)·16 + i]; padding trees of the last group are pass-through
- * with any leaf value (they are not summed). cuts[cut_start[f] ..< cut_start[f + 1]]
+ * leaf_paths[(g·2^depth + l)·16 + i]; padding trees of the last group must be
+ * pass-through (rank NEVER) with leaf value 0, since every lane is summed. cuts[cut_start[f] ..< cut_start[f + 1]]
  * are T_f, ascending. The host owns every array; the kernel only reads them. */
 typedef struct {
     const int32_t *nodes;
@@ -52,13 +52,15 @@ typedef struct {
  * test and measure the portable scorer on the same machine). */
 int nazar_iforest_row_kernel(void);
 
-/* Sum over trees 0 ..< trees, in tree order, of the leaf path length (each converted to
- * double and added in turn) of one row x of `features` ≤ 32 float32 values: the same
- * additions in the same order as a scalar walk, so the sum is bit-identical to it.
- * Requires nazar_iforest_row_kernel(); allocates nothing; reentrant. */
+/* Sum over trees 0 ..< trees of the leaf path length of one row x of `features` ≤ 32
+ * float32 values. Every tree ends in exactly the leaf a scalar float walk reaches; the
+ * lengths are added as doubles in 16 lanes, so the sum may differ from a tree-order sum
+ * in the last bits (≈ 1e-15 relative for 100 trees). Requires nazar_iforest_row_kernel();
+ * allocates nothing; reentrant. */
 double nazar_iforest_walk_row(const nazar_iforest_wide *forest, const float *x);
 
-/* nazar_iforest_walk_row for `rows` consecutive rows of x (row-major), into sums[r]. */
+/* nazar_iforest_walk_row for `rows` consecutive rows of x (row-major), into sums[r]; the
+ * rank searches of 8 rows run side by side. */
 void nazar_iforest_walk_rows(const nazar_iforest_wide *forest, const float *x, int64_t rows, double *sums);
 
 #ifdef __cplusplus
