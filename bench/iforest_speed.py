@@ -6,8 +6,9 @@ on the same ODDS rows, in the same run.
 Protocol (as datasets/bench_sklearn_iforest.py): 100 trees, max_samples 256, fit on
 every row, score every row. For each data set and seed: fit time, time to score all
 rows (sklearn `score_samples`; ours the batch scorer), and ours one row at a time
-(the path the detector takes per aligned row). Best (minimum) time over seeds for each side; ratios = sklearn
-time / our time (best of the seeds for each side). Ours runs twice: with the AVX-512
+(the path the detector takes per aligned row). Paired per seed: sklearn's run, then ours,
+back to back, so both see the same load of a shared machine; the table shows medians over
+the seeds of the times and of the per-seed ratios (sklearn time / ours). Ours runs twice: with the AVX-512
 kernel where the CPU has it, and with NAZAR_IFOREST_KERNEL=0 (the portable Swift walk
 every other x86-64 or ARM machine runs) — the "portable" columns.
 
@@ -39,27 +40,23 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATASETS = os.environ.get("NAZAR_DATASETS", os.path.join(REPO, "..", "shared", "datasets"))
 
 
-def sklearn_times(X, seeds):
-    fits, scores = [], []
+def sklearn_times(X, seed):
     with threadpool_limits(limits=1):
-        for seed in range(seeds):
-            clf = IsolationForest(n_estimators=100, max_samples=256, random_state=seed)
-            t0 = time.perf_counter()
-            clf.fit(X)
-            t1 = time.perf_counter()
-            clf.score_samples(X)
-            t2 = time.perf_counter()
-            fits.append(t1 - t0)
-            scores.append(t2 - t1)
-    return fits, scores
+        clf = IsolationForest(n_estimators=100, max_samples=256, random_state=seed)
+        t0 = time.perf_counter()
+        clf.fit(X)
+        t1 = time.perf_counter()
+        clf.score_samples(X)
+        t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
 
 
-def ours_times(path, seeds, binary, portable=False):
+def ours_times(path, seed, binary, portable=False):
     env = dict(os.environ, NAZAR_IFOREST_KERNEL="0") if portable else None
-    out = subprocess.run([binary, path, "--seeds", str(seeds)], check=True, capture_output=True, text=True,
-                         env=env).stdout
+    out = subprocess.run([binary, path, "--seeds", "1", "--first-seed", str(seed)], check=True, capture_output=True,
+                         text=True, env=env).stdout
     r = json.loads(out)
-    return r["fit_s"], r["score_s"], r["single_row_score_s"]
+    return r["fit_s"][0], r["score_s"][0], r["single_row_score_s"][0]
 
 
 def main():
@@ -79,17 +76,21 @@ def main():
         df.pop("label")
         X = df.to_numpy(dtype=np.float64)
         n, d = X.shape
-        sk_fit, sk_score = sklearn_times(X, a.seeds)
-        our_fit, our_score, our_single = ours_times(path, a.seeds, a.binary)
-        _, portable_score, _ = ours_times(path, a.seeds, a.binary, portable=True)
-        m = min  # best of the seeds: the least disturbed by other work on a shared machine, on both sides
-        sk_us = m(sk_score) / n * 1e6
-        batch_us = m(our_score) / n * 1e6
-        single_us = m(our_single) / n * 1e6
-        portable_us = m(portable_score) / n * 1e6
-        print(f"| {name} | {n} | {d} | {m(sk_fit):.3f} | {m(our_fit):.4f} | {m(sk_fit) / m(our_fit):.0f}× "
-              f"| {sk_us:.2f} | {batch_us:.3f} | {sk_us / batch_us:.1f}× | {single_us:.3f} | {sk_us / single_us:.1f}× "
-              f"| {portable_us:.3f} | {sk_us / portable_us:.1f}× |",
+        # Paired per seed: sklearn, then ours with the kernel, then ours portable, back to
+        # back, so each ratio compares runs under the same load of the shared machine.
+        rows = []
+        for seed in range(a.seeds):
+            sk_fit, sk_score = sklearn_times(X, seed)
+            our_fit, our_score, our_single = ours_times(path, seed, a.binary)
+            _, portable_score, _ = ours_times(path, seed, a.binary, portable=True)
+            rows.append((sk_fit, sk_score, our_fit, our_score, our_single, portable_score))
+        col = list(zip(*rows))
+        med = statistics.median
+        us = lambda seconds: seconds / n * 1e6  # noqa: E731
+        ratio = lambda i, j: med(r[i] / r[j] for r in rows)  # noqa: E731
+        print(f"| {name} | {n} | {d} | {med(col[0]):.3f} | {med(col[2]):.4f} | {ratio(0, 2):.0f}× "
+              f"| {us(med(col[1])):.2f} | {us(med(col[3])):.3f} | {ratio(1, 3):.1f}× "
+              f"| {us(med(col[4])):.3f} | {ratio(1, 4):.1f}× | {us(med(col[5])):.3f} | {ratio(1, 5):.1f}× |",
               flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
