@@ -149,7 +149,10 @@ def peak_run(ts, zs, warm, valid, k, clear_k, rearm_ns, beta, decay_pts, cap):
     return fire
 
 
-def alert_count_run(ts, zs, warm, valid, k, clear_k, rearm_ns, delta, half_life_ns):
+def adaptive_run(ts, zs, warm, valid, k, clear_k, rearm_ns, half_life_ns, delta=0.0, factor=1.0, cap=16.0):
+    """The shipped discipline with A, the series' past alerts decaying with `half_life_ns`:
+    fire at z > k + delta·A (alert-count), re-arm after rearm · min(factor^A, cap)
+    (rearm-backoff)."""
     n = len(zs)
     fire = np.zeros(n, bool)
     firing, last_fire, level, lt = False, -(1 << 62), 0.0, None
@@ -161,28 +164,7 @@ def alert_count_run(ts, zs, warm, valid, k, clear_k, rearm_ns, delta, half_life_
             level *= 2.0 ** (-(t - lt) / half_life_ns)
         lt = t
         if not firing:
-            if z > k + delta * level and t - last_fire >= rearm_ns:
-                firing, last_fire = True, t
-                fire[i] = True
-                level += 1
-        elif z <= clear_k:
-            firing = False
-    return fire
-
-
-def backoff_run(ts, zs, warm, valid, k, clear_k, rearm_ns, factor, half_life_ns, cap=16.0):
-    n = len(zs)
-    fire = np.zeros(n, bool)
-    firing, last_fire, level, lt = False, -(1 << 62), 0.0, None
-    for i in range(n):
-        if not valid[i] or not warm[i]:
-            continue
-        z, t = zs[i], ts[i]
-        if lt is not None:
-            level *= 2.0 ** (-(t - lt) / half_life_ns)
-        lt = t
-        if not firing:
-            if z > k and t - last_fire >= rearm_ns * min(factor ** level, cap):
+            if z > k + delta * level and t - last_fire >= rearm_ns * min(factor ** level, cap):
                 firing, last_fire = True, t
                 fire[i] = True
                 level += 1
@@ -301,9 +283,11 @@ def main():
                 warm_sr = np.arange(len(sr)) >= nc.probation(f)
                 fires[rel] = gate_run(ts, sr, sr, warm_sr, np.ones(len(sr), bool), p["tau"], -np.inf, 0.5, rearm)
             elif a.variant == "rearm-backoff":
-                fires[rel] = backoff_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["factor"], p["half_life_d"] * 86400e9)
+                fires[rel] = adaptive_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["half_life_d"] * 86400e9,
+                                          factor=p["factor"])
             elif a.variant == "alert-count":
-                fires[rel] = alert_count_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["delta"], p["half_life_d"] * 86400e9)
+                fires[rel] = adaptive_run(ts, zs, warm, valid, p["k"], 2.0, rearm, p["half_life_d"] * 86400e9,
+                                          delta=p["delta"])
             else:
                 zr = robust_z(series[rel][1], p["window"])
                 if p["k"] == 0:  # the robust z alone
