@@ -84,15 +84,15 @@ final class WideLayout: @unchecked Sendable {  // immutable after init; the buff
         return buffer
     }
 
-    /// Σ over trees, in tree order, of the path length of row `x` (`featureCount`
-    /// values). Allocates nothing.
+    /// Σ over trees of the path length of row `x` (`featureCount` values), added in 16
+    /// double lanes. Allocates nothing.
     @inline(__always)
     func pathLengthSum(_ x: UnsafePointer<Float>) -> Double {
         withUnsafePointer(to: forest) { nazar_iforest_walk_row($0, x) }
     }
 
-    /// `pathLengthSum` of `count` consecutive rows into `sums` (the search of the next
-    /// row's ranks overlaps the walk of the current one). Allocates nothing.
+    /// `pathLengthSum` of `count` consecutive rows into `sums`, the rank searches of 8 rows
+    /// side by side (one row's search alone waits on its chain of gathers). Allocates nothing.
     func pathLengthSums(_ x: UnsafePointer<Float>, count: Int, into sums: UnsafeMutablePointer<Double>) {
         withUnsafePointer(to: forest) { nazar_iforest_walk_rows($0, x, Int64(count), sums) }
     }
