@@ -50,7 +50,9 @@ let package = Package(
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
                        providers: [.apt(["librabbitmq-dev"])]),
-        .target(name: "PluginKit", dependencies: ["PluginAPI"]),
+        // Gather kernels of the Isolation Forest scorer (C: Swift has no gather), picked at run time.
+        .target(name: "IForestKernels"),
+        .target(name: "PluginKit", dependencies: ["PluginAPI", "IForestKernels"]),
         // prctl(PR_SET_PDEATHSIG) and close_range for nazar-plugin-host (variadic in C).
         .target(name: "CProcessControl"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),

@@ -125,7 +125,7 @@ struct ForestTests {
             let row = Array(data[(2 * r)..<(2 * r + 2)])
             let single = try forest.score(row)
             let reference = exp2(-forest.referenceMeanPathLength(row) / forest.normaliser)
-            // Only the order of a float32 sum differs between them.
+            // Same leaves; only the order of the double sum may differ (the AVX-512 kernel adds in lanes).
             #expect(abs(batch[r] - reference) < 1e-6)
             #expect(abs(single - reference) < 1e-6)
         }

@@ -1,7 +1,7 @@
 // iforest-bench: times PluginKit's IsolationForest on one ODDS CSV, single-threaded, in
 // the protocol of datasets/bench_sklearn_iforest.py (fit on every row, score every row).
 //
-//     iforest-bench FILE.csv [--seeds N] [--trees T] [--samples S] [--scores-out FILE]
+//     iforest-bench FILE.csv [--seeds N] [--first-seed K] [--trees T] [--samples S] [--scores-out FILE]
 //
 // Prints one JSON object: rows, features, and per seed the fit seconds, the batch
 // scoring seconds over all rows and the one-row-at-a-time scoring seconds (the path
@@ -47,11 +47,12 @@ var arguments = Array(CommandLine.arguments.dropFirst())
     return arguments[i + 1]
 }
 let seeds = Int(option("--seeds") ?? "5") ?? 5
+let firstSeed = Int(option("--first-seed") ?? "0") ?? 0
 let trees = Int(option("--trees") ?? "100") ?? 100
 let samples = Int(option("--samples") ?? "256") ?? 256
 let scoresOut = option("--scores-out")
 guard let input = arguments.first else {
-    FileHandle.standardError.write("usage: iforest-bench FILE.csv [--seeds N] [--trees T] [--samples S] [--scores-out FILE]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: iforest-bench FILE.csv [--seeds N] [--first-seed K] [--trees T] [--samples S] [--scores-out FILE]\n".data(using: .utf8)!)
     exit(2)
 }
 
@@ -61,7 +62,7 @@ do {
     var batch: [Double] = []
     var single: [Double] = []
     var allScores: [[Double]] = []
-    for seed in 0..<seeds {
+    for seed in firstSeed..<(firstSeed + seeds) {
         var forest: IsolationForest?
         fits.append(try seconds {
             forest = try IsolationForest(fitting: data.values, featureCount: data.features,

@@ -66,13 +66,16 @@ public struct IsolationForest: Sendable {
     /// Per leaf slot, the feature of the last real split above it (−1 for a root leaf):
     /// the feature that isolated a point ending there. Only read by `explain`.
     let isolatingFeatures: [Int16]
-    /// The scorer's copy of the trees: groups of `lanes` trees with their nodes
+    /// The portable one-row scorer's copy of the trees (empty where `wide` scores):
+    /// groups of `lanes` trees with their nodes
     /// interleaved (node n of lane i at n·lanes + i), padded with empty trees to a whole
     /// group. One row then walks `lanes` trees at once — independent chains of loads the
     /// CPU overlaps — while each address is one base plus a small constant.
     let laneSplits: [Split]
     /// Leaf path lengths in the same interleaved layout (padding trees hold 0).
     let laneLeafPathLengths: [Float]
+    /// The trees in the AVX-512 kernel's layout; nil where that kernel does not run.
+    let wide: WideLayout?
 
     /// Trees walked together by the scorer.
     static let lanes = 8
@@ -94,6 +97,15 @@ public struct IsolationForest: Sendable {
         self.splits = splits
         self.leafPathLengths = leafPathLengths
         self.isolatingFeatures = isolatingFeatures
+        let wide = WideLayout(splits: splits, leafPathLengths: leafPathLengths, treeCount: treeCount, depth: depth,
+                              featureCount: featureCount)
+        self.wide = wide
+        // The 8-lane copy serves only the portable one-row walk: skip it where the kernel scores.
+        guard wide == nil else {
+            laneSplits = []
+            laneLeafPathLengths = []
+            return
+        }
         let lanes = IsolationForest.lanes
         let groups = (treeCount + lanes - 1) / lanes
         let inner = (1 << depth) - 1
