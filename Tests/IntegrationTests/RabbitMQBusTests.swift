@@ -66,6 +66,32 @@ import Testing
         #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 500_000_000) == nil, "the warning is not routed here")
     }
 
+    /// The storage writer subscribes to points and alerts under one name: subscribing the
+    /// alerts must not stop the points' consumer (it once did, so stored nothing).
+    @Test func oneSubscriberReceivesBothPointsAndAlerts() throws {
+        guard TestBroker.available() else { return }
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        defer { agent.close(); central.close() }
+        let all = try BindingPattern("#")
+        let points = PointRecorder(queue: central.subscribePoints(name: "@both", patterns: [all]), registry: central.registry)
+        defer { points.stop() }
+        let alerts = central.subscribeAlerts(name: "@both", patterns: [all])
+        try TestBroker.waitForConsumer(central.queueName(for: "@both"))
+        try TestBroker.waitForConsumer(central.queueName(for: "@both", alerts: true))
+        #expect(try publishSequence(agent, metric: "load", from: 0, count: 5_000, series: 2, batch: 500) == 0)
+        let alert = AlertEvent(rule: "load_\(run)", severity: .warning, state: .firing, labels: [("host", "a")],
+                               summary: "load high", value: 9, score: 1, timestamp: 7, startsAt: 7, source: "det")
+        #expect(agent.publish(alert: alert) == 1)
+        #expect(points.wait(for: 5_000, timeout: .seconds(20)), "received \(points.distinct) of 5000 points")
+        #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 10_000_000_000) == alert)
+        // Unsubscribing ends both.
+        central.unsubscribe(name: "@both")
+        #expect(points.queue.isClosed)
+    }
+
     @Test func badCredentialsAreAClearErrorAndPointsAreSpooled() throws {
         guard TestBroker.available() else { return }
         let run = TestBroker.runID()

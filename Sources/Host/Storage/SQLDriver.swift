@@ -64,8 +64,9 @@ protocol SQLDriver: AnyObject {
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue], operation: String) throws(StorageError) -> [[SQLValue]]
 
-    /// Inserts points inside the caller's transaction, ignoring (series, ts) already stored.
-    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError)
+    /// Inserts points inside the caller's transaction, ignoring (series, ts) already stored
+    /// (or repeated in the batch); returns how many rows were really inserted.
+    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) -> Int
 
     /// Deletes raw points older than `cutoff` (by whole partitions where the backend has them).
     func pruneRaw(before cutoff: Int64, seriesIDs: [Int64]) throws(StorageError)

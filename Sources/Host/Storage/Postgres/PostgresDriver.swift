@@ -133,6 +133,18 @@ final class PostgresDriver: SQLDriver {
 
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue], operation: String) throws(StorageError) -> [[SQLValue]] {
+        try run(sql, parameters, operation: operation) { Self.rows(of: $0) }
+    }
+
+    /// Runs a statement without a result set; returns how many rows it affected.
+    func execute(_ sql: String, _ parameters: [SQLValue], operation: String) throws(StorageError) -> Int {
+        try run(sql, parameters, operation: operation) { Int(String(cString: PQcmdTuples($0))) ?? 0 }
+    }
+
+    /// Runs one statement with text parameters and hands its successful result to `body`
+    /// (the result is freed when `body` returns).
+    private func run<R>(_ sql: String, _ parameters: [SQLValue], operation: String,
+                        _ body: (OpaquePointer) -> R) throws(StorageError) -> R {
         guard let conn else { throw .unavailable(backend: backendName, operation: operation, reason: "not connected") }
         var cValues: [UnsafeMutablePointer<CChar>?] = parameters.map { p in
             switch p {
@@ -157,6 +169,10 @@ final class PostgresDriver: SQLDriver {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK, let result else {
             throw failure(result, operation)
         }
+        return body(result)
+    }
+
+    private static func rows(of result: OpaquePointer) -> [[SQLValue]] {
         let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
         guard rowCount > 0 else { return [] }
@@ -196,15 +212,15 @@ final class PostgresDriver: SQLDriver {
 
     // MARK: Points
 
-    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) {
+    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) -> Int {
         let op = "insert \(points.count) points"
         if layout == .partitions { try ensurePartitions(points) }
         sorted.removeAll(keepingCapacity: true)
         sorted.append(contentsOf: points)
         sorted.sort { $0.series != $1.series ? $0.series < $1.series : $0.timestamp < $1.timestamp }
         try sorted.withUnsafeBufferPointer { (b) throws(StorageError) in try copyIntoStaging(b, operation: op) }
-        try query("INSERT INTO points (series_id, ts, value) SELECT series_id, ts, value FROM staging_points ON CONFLICT DO NOTHING",
-                  [], operation: op)
+        return try execute("INSERT INTO points (series_id, ts, value) SELECT series_id, ts, value FROM staging_points ON CONFLICT DO NOTHING",
+                           [], operation: op)
     }
 
     /// Creates the day partitions the batch needs. Called inside the write transaction:

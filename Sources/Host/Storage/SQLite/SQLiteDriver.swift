@@ -135,9 +135,11 @@ final class SQLiteDriver: SQLDriver {
         return rows
     }
 
-    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) {
+    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) -> Int {
         let op = "insert \(points.count) points"
         let s = try statement("INSERT OR IGNORE INTO points (series_id, ts, value) VALUES ($1, $2, $3)", operation: op)
+        // An ignored row changes nothing, so the change counter counts real inserts.
+        let changesBefore = sqlite3_total_changes64(db)
         sorted.removeAll(keepingCapacity: true)
         sorted.append(contentsOf: points)
         sorted.sort { $0.series != $1.series ? $0.series < $1.series : $0.timestamp < $1.timestamp }
@@ -149,6 +151,7 @@ final class SQLiteDriver: SQLDriver {
             sqlite3_reset(s)
             guard rc == SQLITE_DONE else { throw failure(op, rc) }
         }
+        return Int(sqlite3_total_changes64(db) - changesBefore)
     }
 
     func pruneRaw(before cutoff: Int64, seriesIDs: [Int64]) throws(StorageError) {
