@@ -17,11 +17,14 @@ enum BrokerDaemons {
 
     /// nazar.toml for one daemon on the test broker, plus its plugins.d files; `extra` is
     /// appended to nazar.toml (a `[storage]` table, say). Returns the config's path.
+    /// Without `credentialsFile` the daemon finds its credentials itself (systemd's
+    /// `$CREDENTIALS_DIRECTORY/rabbitmq`); `brokerExtra` goes into `[bus.rabbitmq]`.
     static func writeConfig(_ dir: String, host: String, url: String = TestBroker.url, selfMetrics: String = "0s",
+                            credentialsFile: Bool = true, brokerExtra: String = "",
                             extra: String = "", plugins: [String: String]) throws -> String {
         mkdir(dir, 0o755)
         mkdir("\(dir)/plugins.d", 0o755)
-        let cred = try TestBroker.credentialsFile(in: dir)
+        let cred = credentialsFile ? "credentials_file = \"\(try TestBroker.credentialsFile(in: dir))\"" : ""
         try """
             [daemon]
             hostname = "\(host)"
@@ -34,10 +37,11 @@ enum BrokerDaemons {
             [bus.rabbitmq]
             urls = ["\(url)"]
             vhost = "\(TestBroker.vhost)"
-            credentials_file = "\(cred)"
+            \(cred)
             reconnect_min = "100ms"
             reconnect_max = "1s"
             timeout = "3s"
+            \(brokerExtra)
             \(extra)
             """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
         for (name, text) in plugins {

@@ -8,8 +8,12 @@ import Testing
 /// and restarted, or the central is SIGKILLed and restarted. At the end every
 /// (series, timestamp) sent must be stored exactly once: each series holds exactly its
 /// share of rows and the stored values sum to the stream's sum. The test also checks the
-/// failure really caused replays (the bus redelivered points, or the store ignored
-/// duplicates), so that a count that happens to match proves something.
+/// failure really caused replays, so that a count that happens to match proves something:
+/// the agent spooled and replayed, the broker redelivered, and in the outage case the
+/// store ignored duplicates. To make those duplicates certain rather than a matter of
+/// timing, the central is frozen (SIGSTOP) across the outage, as a stalled VM would be: it
+/// holds deliveries it has not acknowledged, commits them when it resumes, and the broker
+/// redelivers them to its new connection.
 @Suite(.serialized) struct NazardStorageExactlyOnceTests {
     enum Disruption { case brokerRestart, centralKilled }
 
@@ -40,7 +44,9 @@ import Testing
         let centralConfig = try BrokerDaemons.writeConfig("\(dir)/central", host: central, selfMetrics: "200ms",
                                                           extra: store.configTable, plugins: [:])
         // 2,000 points every 100 ms: an 8 s stream, so the disruption lands inside it.
-        let agentConfig = try BrokerDaemons.writeConfig("\(dir)/agent", host: "agent-\(run)", plugins: [
+        let agentHost = "agent-\(run)"
+        // The agent's self-metrics reach the central's store too: its spool counters.
+        let agentConfig = try BrokerDaemons.writeConfig("\(dir)/agent", host: agentHost, selfMetrics: "200ms", plugins: [
             "seq": """
                 plugin = "\(dir)/lib/sequence-collector.so"
                 interval = "100ms"
@@ -53,45 +59,67 @@ import Testing
 
         var centralProcess = try NazardProcess(config: centralConfig, dir: "\(dir)/central")
         #expect(centralProcess.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match != nil)
+        centralProcess.notify.discardInBackground()
         try TestBroker.waitForConsumer("nazar.\(central).\(StorageWriter.subscriberName)")
         let agent = try NazardProcess(config: agentConfig, dir: "\(dir)/agent")
         #expect(agent.notify.wait(for: .seconds(10)) { $0.contains("READY=1") }.match != nil)
+        agent.notify.discardInBackground()
 
         // Disrupt once a tenth of the stream is stored: well inside the stream.
         let reader = try store.reader()
         let started = ContinuousClock.now
         while try stored(reader).rows < Self.total / 10 && ContinuousClock.now - started < .seconds(60) { usleep(20_000) }
         let atDisruption = try stored(reader).rows
+        // Rows show up right after a commit, when the central has just acknowledged
+        // everything; 150 ms later (more than the writer's 100 ms flush delay, with two
+        // messages arriving every 100 ms) it again holds unacknowledged deliveries.
+        usleep(150_000)
         #expect(atDisruption > 0 && atDisruption < Self.total, "disrupted mid-stream (\(atDisruption) of \(Self.total) stored)")
         switch disruption {
         case .brokerRestart:
+            centralProcess.signal(SIGSTOP)
             try TestBroker.script("stop-rabbitmq")
             usleep(1_500_000)
             try TestBroker.script("start-rabbitmq")
+            centralProcess.signal(SIGCONT)
         case .centralKilled:
             centralProcess.signal(SIGKILL)
             _ = centralProcess.stop()
             centralProcess = try NazardProcess(config: centralConfig, dir: "\(dir)/central")
+            centralProcess.notify.discardInBackground()
         }
 
         let deadline = ContinuousClock.now + .seconds(120)
         while try stored(reader).rows < Self.total && ContinuousClock.now < deadline { usleep(100_000) }
-        // Let a self-metrics round record the counters after the last write.
-        usleep(1_000_000)
+        // The counters arrive as self-metrics after the points they count: wait for them.
+        var redelivered = 0, duplicates = 0, spooled = 0, replayed = 0
+        let countersDeadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            usleep(200_000)
+            redelivered = try highest(reader, "nazar.bus.redelivered_points", host: central)
+            duplicates = try highest(reader, "nazar.storage.duplicates_ignored", host: central)
+            spooled = try highest(reader, "nazar.bus.spooled_points", host: agentHost)
+            replayed = try highest(reader, "nazar.bus.replayed_points", host: agentHost)
+            let seen = disruption == .brokerRestart ? redelivered > 0 && duplicates > 0 && replayed > 0 : redelivered > 0
+            if seen { break }
+        } while ContinuousClock.now < countersDeadline
         #expect(agent.stop() == 0)
         #expect(centralProcess.stop() == 0)
 
         let result = try stored(reader)
-        let replays = try replayCounters(reader, host: central)
         print("storage exactly-once (\(kind), \(disruption)): \(Self.total) sent, \(result.rows) rows stored "
-              + "(\(atDisruption) before the disruption), \(replays.redelivered) points redelivered by the broker, "
-              + "\(replays.duplicates) duplicates ignored by the store")
+              + "(\(atDisruption) before the disruption); agent spooled \(spooled) and replayed \(replayed) points; "
+              + "the broker redelivered \(redelivered) points to the central; its store ignored \(duplicates) duplicates")
         #expect(result.perSeries == Array(repeating: Self.total / Self.seriesCount, count: Self.seriesCount),
                 "rows per series: \(result.perSeries)")
         #expect(result.sum == Double(Self.total - 1) * Double(Self.total) / 2, "the stored values are the stream's")
-        #expect(replays.redelivered + replays.duplicates > 0, "the disruption caused no replay: the test proved nothing")
-        if disruption == .centralKilled {
-            #expect(replays.redelivered > 0, "the killed central's unacknowledged deliveries came back")
+        switch disruption {
+        case .brokerRestart:
+            #expect(spooled > 0 && replayed > 0, "the outage hit the agent's stream and its spool was replayed")
+            #expect(redelivered > 0, "the frozen central's unacknowledged deliveries came back")
+            #expect(duplicates > 0, "the store absorbed the redelivered points it had already committed")
+        case .centralKilled:
+            #expect(redelivered > 0, "the killed central's unacknowledged deliveries came back")
         }
     }
 
@@ -115,14 +143,11 @@ import Testing
         return r.samples.first?.value ?? 0
     }
 
-    /// The highest value the central's self-metrics recorded for its replay counters
-    /// (each process run counts from zero; the highest is a lower bound of the total).
-    func replayCounters(_ store: any Storage, host: String) throws -> (redelivered: Int, duplicates: Int) {
-        func highest(_ metric: String) throws -> Int {
-            let series = try store.series(matching: [LabelMatcher("__name__", .equal, metric), LabelMatcher("host", .equal, host)])
-            return try series.map { Int(try whole(store, $0.id, .max)) }.max() ?? 0
-        }
-        return (try highest("nazar.bus.redelivered_points"), try highest("nazar.storage.duplicates_ignored"))
+    /// The highest value a daemon's self-metrics recorded for a counter (each process run
+    /// counts from zero, so the highest is a lower bound of the total).
+    func highest(_ store: any Storage, _ metric: String, host: String) throws -> Int {
+        let series = try store.series(matching: [LabelMatcher("__name__", .equal, metric), LabelMatcher("host", .equal, host)])
+        return try series.map { Int(try whole(store, $0.id, .max)) }.max() ?? 0
     }
 }
 
