@@ -27,10 +27,15 @@ final class PostgresDriver: SQLDriver {
         leaseLock: "FOR UPDATE SKIP LOCKED",
         scanPerSeries: false)
 
-    init(dsn: String, schema: String = "public", rawRetention: Int64) {
+    /// Read-only session (default_transaction_read_only), no migration, no staging table:
+    /// nazarctl's queries.
+    let readOnly: Bool
+
+    init(dsn: String, schema: String = "public", rawRetention: Int64, readOnly: Bool = false) {
         self.dsn = dsn
         self.schema = schema
         self.rawRetention = rawRetention
+        self.readOnly = readOnly
     }
 
     deinit { disconnect() }
@@ -64,6 +69,12 @@ final class PostgresDriver: SQLDriver {
             try query("SET client_min_messages = warning", [], operation: op)
             if schema != "public" {
                 try query("CREATE SCHEMA IF NOT EXISTS \(Self.quote(schema))", [], operation: op)
+            }
+            if readOnly {
+                try query("SET default_transaction_read_only = on", [], operation: op)
+                try query("SET search_path TO \(Self.quote(schema)), public", [], operation: op)
+                try SchemaMigrator.check(PostgresSchema.migrations(.partitions), on: self, location: "schema \(schema)")
+                return
             }
             try query("SET search_path TO \(Self.quote(schema)), public", [], operation: op)
             layout = try detectLayout()

@@ -20,7 +20,13 @@ final class SQLiteDriver: SQLDriver {
         leaseLock: "",
         scanPerSeries: true)
 
-    init(path: String) { self.path = path }
+    /// Read-only: opened with SQLITE_OPEN_READONLY, no migration (nazarctl's queries).
+    let readOnly: Bool
+
+    init(path: String, readOnly: Bool = false) {
+        self.path = path
+        self.readOnly = readOnly
+    }
 
     deinit { disconnect() }
 
@@ -41,13 +47,24 @@ final class SQLiteDriver: SQLDriver {
     func connect() throws(StorageError) {
         guard db == nil else { return }
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let rc = sqlite3_open_v2(path, &handle, mode | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
             let reason = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(handle)
             throw .unavailable(backend: backendName, operation: "open \(path)", reason: reason)
         }
         db = handle
+        if readOnly {
+            do {
+                try query("PRAGMA busy_timeout = 5000", [], operation: "configure \(path)")
+                try SchemaMigrator.check(Self.migrations, on: self, location: path)
+            } catch {
+                disconnect()
+                throw error
+            }
+            return
+        }
         do {
             // WAL: readers (API queries) never block the writer; NORMAL sync is durable
             // across process crashes and loses at most the last commits on power loss.
