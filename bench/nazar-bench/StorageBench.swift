@@ -8,8 +8,9 @@ enum StorageBench {
     static let second: Int64 = 1_000_000_000
 
     static var postgresDSN: String? {
-        if let env = ProcessInfo.processInfo.environment["NAZAR_TEST_PG_DSN"], !env.isEmpty { return env }
-        return (try? String(contentsOfFile: "/run/nazar-test/pg.dsn", encoding: .utf8))?
+        let env = ProcessInfo.processInfo.environment
+        if let dsn = env["NAZAR_TEST_PG_DSN"], !dsn.isEmpty { return dsn }
+        return (try? String(contentsOfFile: (env["NAZAR_PG_STATE"] ?? "/run/nazar-test") + "/pg.dsn", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -46,6 +46,9 @@ struct SQLDialect: Sendable {
     /// True when scans by time alone have no index (SQLite): roll-ups and pruning then
     /// walk the series and use the (series_id, ts) primary key.
     var scanPerSeries: Bool
+    /// A condition "expression matches the anchored regex `$n`", for narrowing series
+    /// lookups in the database; nil when the backend has no regex operator (SQLite).
+    var regexMatch: (@Sendable (_ expression: String, _ parameter: Int) -> String)? = nil
 }
 
 /// The connection-level operations a backend provides to `SQLStore`.

@@ -16,9 +16,11 @@ extension SQLStore {
     }
 
     /// Adds one SQL condition per equality matcher; a missing label compares as "".
-    /// Returns the regex matchers, which the caller applies to the rows (SQLite has no
-    /// regex operator and PostgreSQL's differs from POSIX ERE in corner cases, so both
-    /// backends match them the same way, in Swift).
+    /// Returns the regex matchers, which the caller applies to the rows: SQLite has no
+    /// regex operator, and PostgreSQL's (ARE) differs from POSIX ERE in what a backslash
+    /// means, so both backends decide in Swift. PostgreSQL first narrows the rows with its
+    /// own `~` when the pattern has no backslash (where ARE and ERE agree), so a regex over
+    /// 100,000 series does not ship and parse every row.
     @discardableResult
     func appendMatchers(_ matchers: [LabelMatcher], labelsColumn: String, metricColumn: String?,
                         to sql: inout String, parameters: inout [SQLValue]) throws(StorageError) -> [LabelMatcher] {
@@ -29,6 +31,18 @@ extension SQLStore {
             }
             if m.op.isRegex {
                 regexes.append(m)
+                if let regexMatch = driver.dialect.regexMatch, !m.value.contains("\\") {
+                    let column: String
+                    if m.key == "__name__", let metricColumn {
+                        column = metricColumn
+                    } else {
+                        parameters.append(driver.dialect.labelKeyParameter(m.key))
+                        column = "COALESCE(\(driver.dialect.labelValue(labelsColumn, parameters.count)), '')"
+                    }
+                    parameters.append(.text("^(?:\(m.value))$"))
+                    let condition = regexMatch(column, parameters.count)
+                    sql += m.op == .regexMatch ? " AND \(condition)" : " AND NOT (\(condition))"
+                }
                 continue
             }
             let op = m.op == .equal ? "=" : "<>"
