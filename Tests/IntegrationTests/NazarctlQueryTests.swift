@@ -5,18 +5,7 @@ import Testing
 /// `nazarctl query` and `nazarctl series` against a store with known points, opened the
 /// way an admin does: through nazar.toml's `[storage]` table, SQLite and PostgreSQL.
 @Suite(.serialized) struct NazarctlQueryTests {
-    func nazarctl(_ args: [String]) throws -> (code: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func nazarctl(_ args: [String]) throws -> (code: Int32, output: String) { try runNazarctl(args) }
 
     static let second: Int64 = 1_000_000_000
     /// An hour ending at the last whole hour before now: inside every tier's retention.

@@ -158,3 +158,17 @@ func writeConfig(in dir: String, selfMetrics: String = "200ms", plugins: [String
     }
     return path
 }
+
+/// Runs the built nazarctl; returns its exit status and stdout and stderr together.
+func runNazarctl(_ args: [String]) throws -> (code: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
+    p.arguments = args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}

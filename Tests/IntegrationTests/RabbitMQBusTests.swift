@@ -8,10 +8,7 @@ import Testing
 @Suite(.serialized) struct RabbitMQBusTests {
     @Test func pointsFlowFromOneHostToAnotherWithNamesAndLabels() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let queue = central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")])
         let recorder = PointRecorder(queue: queue, registry: central.registry)
@@ -29,10 +26,7 @@ import Testing
 
     @Test func patternsRouteLikeTheEmbeddedBus() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (_, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let memOnly = PointRecorder(queue: central.subscribePoints(name: "mem", patterns: [try BindingPattern("metrics.*.mem.#")]),
                                     registry: central.registry)
@@ -48,10 +42,7 @@ import Testing
 
     @Test func alertsTravelByTheirTopic() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let alerts = central.subscribeAlerts(name: "notify", patterns: [try BindingPattern("alerts.critical.#")])
         try TestBroker.waitForConsumer(central.queueName(for: "notify", alerts: true))
@@ -70,10 +61,7 @@ import Testing
     /// alerts must not stop the points' consumer (it once did, so stored nothing).
     @Test func oneSubscriberReceivesBothPointsAndAlerts() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let all = try BindingPattern("#")
         let points = PointRecorder(queue: central.subscribePoints(name: "@both", patterns: [all]), registry: central.registry)
@@ -119,10 +107,7 @@ import Testing
 
     @Test func brokerStoppedAndRestartedMidStreamLosesNothing() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let recorder = PointRecorder(queue: central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")]),
                                      registry: central.registry)

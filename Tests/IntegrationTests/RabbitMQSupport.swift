@@ -94,6 +94,13 @@ enum TestBroker {
                                stateDirectory: dir, environment: [:], logger: logger)
     }
 
+    /// Two buses on the test broker standing for two hosts, with run-unique names.
+    static func agentAndCentral() throws -> (run: String, agent: RabbitMQBus, central: RabbitMQBus) {
+        let run = runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        return (run, try bus(host: "agent-\(run)", dir: "\(dir)/agent"), try bus(host: "central-\(run)", dir: "\(dir)/central"))
+    }
+
     /// A run-unique word for host and instance names, so tests never share broker queues.
     static func runID() -> String { String(UInt64.random(in: 0...UInt64.max), radix: 36) }
 }

@@ -47,4 +47,20 @@ import Testing
         #expect(try QueryTime.parse(QueryTime.format(t), now: 0, field: "t") == t)
         #expect(QueryTime.format(-1_000_000) == "1969-12-31T23:59:59.999Z")
     }
+
+    /// What SQL may narrow a regex matcher to: a prefix every match starts with, or nothing.
+    @Test func regexLiteralPrefixesAreSafe() {
+        #expect(SQLStore.literalPrefix(of: "web4.*") == "web4")
+        #expect(SQLStore.literalPrefix(of: "web(1|2)00") == "web")
+        #expect(SQLStore.literalPrefix(of: "webs?") == "web")
+        #expect(SQLStore.literalPrefix(of: "webs*x") == "web")
+        #expect(SQLStore.literalPrefix(of: "webs{0,2}") == "web")
+        #expect(SQLStore.literalPrefix(of: "webs+") == "webs")
+        #expect(SQLStore.literalPrefix(of: "a|web") == nil)
+        #expect(SQLStore.literalPrefix(of: "web\\.x|db") == nil)
+        #expect(SQLStore.literalPrefix(of: "web[|]x") == "web")
+        #expect(SQLStore.literalPrefix(of: "web[]|]x|y") == nil)
+        #expect(SQLStore.literalPrefix(of: ".*web") == nil)
+        #expect(SQLStore.literalPrefix(of: "(web") == nil)
+    }
 }

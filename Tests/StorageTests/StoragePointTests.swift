@@ -67,6 +67,14 @@ import Testing
         #expect(try ids(LabelMatcher.parseList("{__name__=\"disk.used\", mount=~\"/v.*\"}")) == [b])
         #expect(try ids(LabelMatcher.parseList("__name__=~disk.*,mount!~/v.*")) == [a])
         #expect(try ids(LabelMatcher.parseList("mount!~.+")) == [c])
+        // The SQL narrowing (literal prefix, PostgreSQL's ~) never drops a POSIX match:
+        // optional last prefix character, top-level alternation, escapes, brackets.
+        #expect(try ids(LabelMatcher.parseList("host=~\"web2?\"")) == [b])
+        #expect(try ids(LabelMatcher.parseList("host=~\"web1?.?\"")) == [a, b, c].sorted())
+        #expect(try ids(LabelMatcher.parseList("host=~\"xx|web2\"")) == [b])
+        #expect(try ids(LabelMatcher.parseList("host=~\"w\\.b2|web[2]\"")) == [b])
+        #expect(try ids(LabelMatcher.parseList("mount=~\"/[[:alpha:]]+|/\"")) == [a, b].sorted())
+        #expect(try ids(LabelMatcher.parseList("host=~\"web1\",__name__=~\"(cpu|disk)[.]used\"")) == [a])
         #expect(try ids([]) == [a, b, c].sorted())
         let found = try store.storage.series(matching: [LabelMatcher("mount", .equal, "/var")])
         #expect(found == [StoredSeries(id: b, metric: "disk.used", labels: [.init("host", "web2"), .init("mount", "/var")])])
