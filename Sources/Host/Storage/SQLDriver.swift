@@ -46,9 +46,14 @@ struct SQLDialect: Sendable {
     /// True when scans by time alone have no index (SQLite): roll-ups and pruning then
     /// walk the series and use the (series_id, ts) primary key.
     var scanPerSeries: Bool
-    /// A condition "expression matches the anchored regex `$n`", for narrowing series
-    /// lookups in the database; nil when the backend has no regex operator (SQLite).
+    /// A condition "expression matches the regex bound as `$n`", for narrowing series
+    /// lookups in the database; nil when the backend has none.
     var regexMatch: (@Sendable (_ expression: String, _ parameter: Int) -> String)? = nil
+    /// The parameter bound for a matcher's pattern in `regexMatch` (anchoring it).
+    var regexParameter: @Sendable (_ pattern: String) -> String = { $0 }
+    /// True when the backend's regex dialect is POSIX ERE only for patterns without a
+    /// backslash (PostgreSQL's ARE); such patterns are then not narrowed in SQL.
+    var regexNeedsNoBackslash = false
 }
 
 /// The connection-level operations a backend provides to `SQLStore`.

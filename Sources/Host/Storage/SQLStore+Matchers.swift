@@ -5,12 +5,13 @@ extension SQLStore {
     ///
     /// Equality matchers are exact SQL conditions (a missing label compares as ""); the
     /// `host` label and the metric name use their own indexed columns where the table has
-    /// them. Regex matchers are decided in Swift, because SQLite has no regex operator and
-    /// PostgreSQL's (ARE) differs from POSIX ERE in what a backslash means; SQL only
-    /// narrows the rows first, so a regex over 100,000 series does not ship and parse
-    /// every row: by the pattern's literal prefix (`web4.*` → values starting "web4", on
-    /// both backends), and on PostgreSQL by its own `~` when the pattern has no backslash
-    /// (where ARE and ERE agree). Both narrowings only ever keep a superset.
+    /// them. Regex matchers are decided in Swift (the one definition: anchored POSIX ERE);
+    /// SQL narrows the rows first, so a regex over 100,000 series does not ship and parse
+    /// every row: by the pattern's literal prefix (`web4.*` → values starting "web4", which
+    /// an index on the column can use), then by the backend's regex — SQLite's
+    /// `nazar_regexp` (glibc's regcomp, as Swift uses) and PostgreSQL's `~` when the
+    /// pattern has no backslash (where its ARE and POSIX ERE agree). Every narrowing keeps
+    /// a superset of the matches.
     @discardableResult
     func appendMatchers(_ matchers: [LabelMatcher], labelsColumn: String, metricColumn: String?, hostColumn: String? = nil,
                         to sql: inout String, parameters: inout [SQLValue]) throws(StorageError) -> [LabelMatcher] {
@@ -31,8 +32,9 @@ extension SQLStore {
                     parameters.append(.text(prefix))
                     sql += " AND substr(\(column), 1, \(prefix.count)) = $\(parameters.count)"
                 }
-                if let regexMatch = driver.dialect.regexMatch, !m.value.contains("\\") {
-                    parameters.append(.text("^(?:\(m.value))$"))
+                let dialect = driver.dialect
+                if let regexMatch = dialect.regexMatch, !(dialect.regexNeedsNoBackslash && m.value.contains("\\")) {
+                    parameters.append(.text(dialect.regexParameter(m.value)))
                     let condition = regexMatch(column, parameters.count)
                     sql += m.op == .regexMatch ? " AND \(condition)" : " AND NOT (\(condition))"
                 }

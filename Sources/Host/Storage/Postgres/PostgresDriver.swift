@@ -35,7 +35,9 @@ final class PostgresDriver: SQLDriver {
         labelKeyParameter: { key in .text(key) },
         leaseLock: "FOR UPDATE SKIP LOCKED",
         scanPerSeries: false,
-        regexMatch: { expression, n in "\(expression) ~ $\(n)" })
+        regexMatch: { expression, n in "\(expression) ~ $\(n)" },
+        regexParameter: { "^(?:\($0))$" },
+        regexNeedsNoBackslash: true)
 
     /// Read-only session (default_transaction_read_only), no migration, no staging table:
     /// nazarctl's queries.

@@ -18,7 +18,9 @@ final class SQLiteDriver: SQLDriver {
         labelValue: { column, n in "json_extract(\(column), $\(n))" },
         labelKeyParameter: { key in .text("$.\(key)") },
         leaseLock: "",
-        scanPerSeries: true)
+        scanPerSeries: true,
+        // glibc's regcomp, anchored in the function exactly as LabelMatcher does.
+        regexMatch: { expression, n in "nazar_regexp($\(n), \(expression))" })
 
     /// Read-only: opened with SQLITE_OPEN_READONLY, no migration (nazarctl's queries).
     let readOnly: Bool
@@ -55,6 +57,12 @@ final class SQLiteDriver: SQLDriver {
             throw .unavailable(backend: backendName, operation: "open \(path)", reason: reason)
         }
         db = handle
+        let registered = nazar_sqlite_register_regexp(handle)
+        guard registered == SQLITE_OK else {
+            let error = failure("register nazar_regexp", registered)
+            disconnect()
+            throw error
+        }
         if readOnly {
             do {
                 try query("PRAGMA busy_timeout = 5000", [], operation: "configure \(path)")
