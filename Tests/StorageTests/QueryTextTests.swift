@@ -62,5 +62,8 @@ import Testing
         #expect(SQLStore.literalPrefix(of: "web[]|]x|y") == nil)
         #expect(SQLStore.literalPrefix(of: ".*web") == nil)
         #expect(SQLStore.literalPrefix(of: "(web") == nil)
+        #expect(SQLStore.successor(of: "web42") == "web43")
+        #expect(SQLStore.successor(of: "a\u{D7FF}") == "a\u{E000}")
+        #expect(SQLStore.successor(of: "a\u{10FFFF}") == nil)
     }
 }

@@ -54,6 +54,10 @@ struct SQLDialect: Sendable {
     /// True when the backend's regex dialect is POSIX ERE only for patterns without a
     /// backslash (PostgreSQL's ARE); such patterns are then not narrowed in SQL.
     var regexNeedsNoBackslash = false
+    /// True when text compares byte by byte (SQLite's BINARY collation): a prefix is then
+    /// a range an index can serve. PostgreSQL's order follows the database's collation,
+    /// where it is not.
+    var bytewiseTextOrder = false
 }
 
 /// The connection-level operations a backend provides to `SQLStore`.

@@ -29,8 +29,15 @@ extension SQLStore {
             case .regexMatch, .regexNoMatch:
                 regexes.append(m)
                 if m.op == .regexMatch, let prefix = Self.literalPrefix(of: m.value) {
-                    parameters.append(.text(prefix))
-                    sql += " AND substr(\(column), 1, \(prefix.count)) = $\(parameters.count)"
+                    if driver.dialect.bytewiseTextOrder, let end = Self.successor(of: prefix) {
+                        // [prefix, successor): what an index on the column can serve.
+                        parameters.append(.text(prefix))
+                        parameters.append(.text(end))
+                        sql += " AND \(column) >= $\(parameters.count - 1) AND \(column) < $\(parameters.count)"
+                    } else {
+                        parameters.append(.text(prefix))
+                        sql += " AND substr(\(column), 1, \(prefix.count)) = $\(parameters.count)"
+                    }
                 }
                 let dialect = driver.dialect
                 if let regexMatch = dialect.regexMatch, !(dialect.regexNeedsNoBackslash && m.value.contains("\\")) {
@@ -51,6 +58,20 @@ extension SQLStore {
         if key == "host", let hostColumn { return hostColumn }
         parameters.append(driver.dialect.labelKeyParameter(key))
         return "COALESCE(\(driver.dialect.labelValue(labelsColumn, parameters.count)), '')"
+    }
+
+    /// The smallest string above every string starting with `prefix` in byte order: the
+    /// prefix with its last scalar incremented (nil when that is the largest scalar).
+    static func successor(of prefix: String) -> String? {
+        var scalars = Array(prefix.unicodeScalars)
+        guard let last = scalars.popLast() else { return nil }
+        var next = last.value + 1
+        if next == 0xD800 { next = 0xE000 }  // UTF-8 orders scalars by value; skip surrogates
+        guard let s = Unicode.Scalar(next) else { return nil }
+        scalars.append(s)
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars)
+        return String(out)
     }
 
     /// The characters every match of an anchored POSIX ERE starts with, or nil: the

@@ -20,7 +20,8 @@ final class SQLiteDriver: SQLDriver {
         leaseLock: "",
         scanPerSeries: true,
         // glibc's regcomp, anchored in the function exactly as LabelMatcher does.
-        regexMatch: { expression, n in "nazar_regexp($\(n), \(expression))" })
+        regexMatch: { expression, n in "nazar_regexp($\(n), \(expression))" },
+        bytewiseTextOrder: true)
 
     /// Read-only: opened with SQLITE_OPEN_READONLY, no migration (nazarctl's queries).
     let readOnly: Bool
