@@ -79,7 +79,7 @@ let package = Package(
         ]),
         .executableTarget(name: "nazar-plugin-host", dependencies: ["Host"]),
         .executableTarget(name: "nazarctl", dependencies: [
-            "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Host", "PluginKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
         // Per-alert cost of notifier-slack vs. the documented C webhook notifier, over loopback HTTP.

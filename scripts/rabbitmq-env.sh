@@ -4,11 +4,17 @@
 #
 # Environment (all optional):
 #   NAZAR_RABBITMQ_BASE   data, logs and pidfile (default /run/nazar-rabbitmq)
-#   NAZAR_RABBITMQ_PORT   AMQP port on 127.0.0.1 (default 5673)
+#   NAZAR_RABBITMQ_PORT   AMQP port on 127.0.0.1 (default 5673); another port gets its own
+#                         node name, so two private brokers can run side by side
+#   NAZAR_RABBITMQ_TLS_PORT  AMQPS port on 127.0.0.1 (default: the AMQP port + 1, so 5674);
+#                         its throwaway CA and certificates are made by start-rabbitmq in
+#                         $NAZAR_RABBITMQ_BASE/tls (never committed)
 
 RMQ_BASE=${NAZAR_RABBITMQ_BASE:-/run/nazar-rabbitmq}
 RMQ_PORT=${NAZAR_RABBITMQ_PORT:-5673}
-RMQ_NODE=nazar-test@localhost
+RMQ_TLS_PORT=${NAZAR_RABBITMQ_TLS_PORT:-$((RMQ_PORT + 1))}
+RMQ_TLS_DIR=$RMQ_BASE/tls
+if [[ $RMQ_PORT == 5673 ]]; then RMQ_NODE=nazar-test@localhost; else RMQ_NODE=nazar-test-$RMQ_PORT@localhost; fi
 RMQ_USER=nazar
 RMQ_PASSWORD=nazar-test-secret
 RMQ_VHOST=nazar-test

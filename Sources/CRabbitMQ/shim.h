@@ -9,6 +9,7 @@
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 #include <amqp_ssl_socket.h>
+#include <openssl/err.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +67,22 @@ typedef struct {
     int verify_peer;
 } nz_amqp_tls;
 
+/* OpenSSL's reason for the last TLS failure on this thread ("certificate verify failed",
+ * "tlsv13 alert unknown ca"), or "" when it left none. librabbitmq only reports "SSL
+ * handshake failed" but leaves OpenSSL's error queue in place (it peeks), so the reason
+ * an operator needs is still there; the queue is cleared after reading. */
+static inline const char *nz_amqp_tls_reason(char *buf, size_t len) {
+    unsigned long e = ERR_peek_last_error();
+    buf[0] = 0;
+    if (e) {
+        const char *reason = ERR_reason_error_string(e);
+        snprintf(buf, len, "%s", reason ? reason : "");
+        if (!reason) ERR_error_string_n(e, buf, len);
+    }
+    ERR_clear_error();
+    return buf;
+}
+
 /* Opens a connection, logs in, opens channel 1 and, with `confirms`, puts it in confirm
  * mode. On failure returns NULL, *klass is an NZ_AMQP_* class and err says why. */
 static inline amqp_connection_state_t nz_amqp_open(const char *host, int port, const char *vhost,
@@ -95,11 +112,27 @@ static inline amqp_connection_state_t nz_amqp_open(const char *host, int port, c
         s = amqp_tcp_socket_new(c);
     }
     if (!s) { *klass = NZ_AMQP_IO; snprintf(err, errlen, "cannot create socket"); amqp_destroy_connection(c); return NULL; }
+    const char *scheme = tls && tls->enabled ? "amqps" : "amqp";
     struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    if (tls && tls->enabled) ERR_clear_error();
     int rc = amqp_socket_open_noblock(s, host, port, &tv);
     if (rc != AMQP_STATUS_OK) {
-        snprintf(err, errlen, "connect %s:%d: %s", host, port, amqp_error_string2(rc));
-        *klass = NZ_AMQP_IO; amqp_destroy_connection(c); return NULL;
+        char reason[256] = "";
+        if (tls && tls->enabled) nz_amqp_tls_reason(reason, sizeof reason);
+        /* librabbitmq checks the chain itself after the handshake and then leaves OpenSSL's
+         * queue empty: name the check and the trust anchor it used. */
+        if (rc == AMQP_STATUS_SSL_PEER_VERIFY_FAILED)
+            snprintf(reason, sizeof reason, "certificate verify failed: the broker's certificate is not trusted by %s%s",
+                     tls->ca_file ? "CA file " : "the system's CA store", tls->ca_file ? tls->ca_file : "");
+        else if (rc == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED)
+            snprintf(reason, sizeof reason, "the broker's certificate is not for host %s", host);
+        snprintf(err, errlen, "connect %s://%s:%d: %s%s%s", scheme, host, port, amqp_error_string2(rc),
+                 reason[0] ? ": " : "", reason);
+        /* A handshake refused for a reason (verification, an alert from the broker) is
+         * configuration; one cut short without a reason (the broker restarting) is just
+         * unreachable. */
+        *klass = reason[0] ? NZ_AMQP_CONFIG : NZ_AMQP_IO;
+        amqp_destroy_connection(c); return NULL;
     }
     amqp_set_handshake_timeout(c, &tv);
     amqp_set_rpc_timeout(c, &tv);
@@ -107,12 +140,20 @@ static inline amqp_connection_state_t nz_amqp_open(const char *host, int port, c
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
         char why[400];
         int k = nz_amqp_explain(r, "login", why, sizeof why);
+        /* Under TLS 1.3 the broker checks a client certificate after the handshake, so
+         * its refusal arrives as an alert during login: say so, not "bad password". */
+        char reason[256] = "";
+        if (tls && tls->enabled && nz_amqp_tls_reason(reason, sizeof reason)[0]) {
+            snprintf(err, errlen, "TLS: the broker refused the connection during login: %s (%s://%s:%d)",
+                     reason, scheme, host, port);
+            *klass = NZ_AMQP_CONFIG; amqp_destroy_connection(c); return NULL;
+        }
         /* RabbitMQ drops the socket on a refused PLAIN login rather than sending
          * connection.close, which surfaces here as a library error during login. */
         if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
             (r.library_error == AMQP_STATUS_CONNECTION_CLOSED || r.library_error == AMQP_STATUS_SOCKET_ERROR))
             k = NZ_AMQP_AUTH;
-        snprintf(err, errlen, "%s (user '%s', vhost '%s' at %s:%d)", why, user, vhost, host, port);
+        snprintf(err, errlen, "%s (user '%s', vhost '%s' at %s://%s:%d)", why, user, vhost, scheme, host, port);
         *klass = k; amqp_destroy_connection(c); return NULL;
     }
     amqp_channel_open(c, 1);

@@ -4,18 +4,7 @@ import Testing
 /// The admin's workflow against a running nazard: `nazarctl status`, `plugins list`,
 /// `plugins disable|enable` editing plugins.d and reloading the daemon.
 @Suite(.serialized) struct NazarctlTests {
-    func nazarctl(_ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func nazarctl(_ args: [String]) throws -> (Int32, String) { try runNazarctl(args) }
 
     @Test func statusListDisableEnable() throws {
         let dir = try makeTemporaryDirectory("nazarctl")

@@ -41,6 +41,7 @@ final class NazardProcess {
 
     /// Sends SIGTERM and waits for exit; returns the exit status.
     func stop() -> Int32 {
+        notify.stopDiscarding()
         if process.isRunning { signal(SIGTERM) }
         process.waitUntilExit()
         return process.terminationStatus
@@ -59,9 +60,13 @@ final class NazardProcess {
 }
 
 /// An AF_UNIX datagram socket bound where NOTIFY_SOCKET points.
-final class NotifySocket {
+/// Unchecked Sendable: only the discarding thread reads it concurrently, and it stops
+/// under `drainLock` before anyone else reads again.
+final class NotifySocket: @unchecked Sendable {
     let path: String
     let fd: Int32
+    private let drainLock = NSLock()
+    private var draining = false
 
     init(path: String) throws {
         self.path = path
@@ -84,6 +89,18 @@ final class NotifySocket {
         close(fd)
         unlink(path)
     }
+
+    /// From now on reads and drops datagrams on a thread of its own, as systemd does: a
+    /// daemon sends STATUS= with every self-metrics round, and once the socket's queue
+    /// (net.unix.max_dgram_qlen) is full, sd_notify blocks it.
+    func discardInBackground() {
+        drainLock.withLock { draining = true }
+        Thread.detachNewThread { [self] in
+            while drainLock.withLock({ draining }) { _ = receive(timeout: .milliseconds(100)) }
+        }
+    }
+
+    func stopDiscarding() { drainLock.withLock { draining = false } }
 
     /// The next datagram, or nil after `timeout`.
     func receive(timeout: Duration) -> String? {
@@ -143,4 +160,18 @@ func writeConfig(in dir: String, selfMetrics: String = "200ms", alerting: String
         try text.write(toFile: "\(dir)/plugins.d/\(name).toml", atomically: true, encoding: .utf8)
     }
     return path
+}
+
+/// Runs the built nazarctl; returns its exit status and stdout and stderr together.
+func runNazarctl(_ args: [String]) throws -> (code: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
+    p.arguments = args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }

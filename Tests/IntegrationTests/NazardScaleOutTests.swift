@@ -7,44 +7,6 @@ import Testing
 /// a C recorder that appends every point's sequence number to a file before on_points
 /// returns, so what it saw survives a SIGKILL.
 @Suite(.serialized) struct NazardScaleOutTests {
-    func compile(_ source: String, to output: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        p.arguments = ["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include",
-                       "-o", output, "\(NazardProcess.repository)/\(source)"]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw TestError("cc \(source) failed") }
-    }
-
-    /// nazar.toml for one daemon on the test broker, plus its plugins.d files.
-    func writeDaemon(_ dir: String, host: String, url: String = TestBroker.url, plugins: [String: String]) throws -> String {
-        mkdir(dir, 0o755)
-        mkdir("\(dir)/plugins.d", 0o755)
-        let cred = try TestBroker.credentialsFile(in: dir)
-        try """
-            [daemon]
-            hostname = "\(host)"
-            [plugins]
-            search_path = []
-            [self_metrics]
-            interval = "0s"
-            [bus]
-            backend = "rabbitmq"
-            [bus.rabbitmq]
-            urls = ["\(url)"]
-            vhost = "\(TestBroker.vhost)"
-            credentials_file = "\(cred)"
-            reconnect_min = "100ms"
-            reconnect_max = "1s"
-            timeout = "3s"
-            """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
-        for (name, text) in plugins {
-            try text.write(toFile: "\(dir)/plugins.d/\(name).toml", atomically: true, encoding: .utf8)
-        }
-        return "\(dir)/nazar.toml"
-    }
-
     /// Sequence numbers in the recorder's file: (distinct, duplicates, missing below n).
     func recorded(_ path: String, expecting n: Int) -> (distinct: Int, duplicates: Int, missing: Int) {
         guard let data = FileManager.default.contents(atPath: path) else { return (0, 0, n) }
@@ -66,11 +28,11 @@ import Testing
         let run = TestBroker.runID()
         let dir = try makeTemporaryDirectory("scale")
         mkdir("\(dir)/lib", 0o755)
-        try compile("bench/plugins/bench-collector.c", to: "\(dir)/lib/bench-collector.so")
-        try compile("Tests/IntegrationTests/Fixtures/recorder-detector.c", to: "\(dir)/lib/recorder-detector.so")
+        try BrokerDaemons.compile("bench/plugins/bench-collector.c", to: "\(dir)/lib/bench-collector.so")
+        try BrokerDaemons.compile("Tests/IntegrationTests/Fixtures/recorder-detector.c", to: "\(dir)/lib/recorder-detector.so")
         let total = 300_000
         let out = "\(dir)/recorded.bin"
-        let centralConfig = try writeDaemon("\(dir)/central", host: "central-\(run)", plugins: [
+        let centralConfig = try BrokerDaemons.writeConfig("\(dir)/central", host: "central-\(run)", plugins: [
             "rec": """
                 plugin = "\(dir)/lib/recorder-detector.so"
                 subscribe = ["metrics.agent-\(run).#"]
@@ -78,7 +40,7 @@ import Testing
                 out = "\(out)"
                 """,
         ])
-        let agentConfig = try writeDaemon("\(dir)/agent", host: "agent-\(run)", plugins: [
+        let agentConfig = try BrokerDaemons.writeConfig("\(dir)/agent", host: "agent-\(run)", plugins: [
             "gen": """
                 plugin = "\(dir)/lib/bench-collector.so"
                 interval = "1h"
@@ -121,9 +83,9 @@ import Testing
         let run = TestBroker.runID()
         let dir = try makeTemporaryDirectory("scale")
         mkdir("\(dir)/lib", 0o755)
-        try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
+        try BrokerDaemons.compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
         // Nothing listens on port 1.
-        let config = try writeDaemon("\(dir)/agent", host: "agent-\(run)", url: "amqp://127.0.0.1:1", plugins: [
+        let config = try BrokerDaemons.writeConfig("\(dir)/agent", host: "agent-\(run)", url: "amqp://127.0.0.1:1", plugins: [
             "ex": "plugin = \"\(dir)/lib/collector-example.so\"\ninterval = \"100ms\"\n",
         ])
         let started = ContinuousClock.now

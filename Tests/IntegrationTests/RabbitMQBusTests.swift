@@ -8,10 +8,7 @@ import Testing
 @Suite(.serialized) struct RabbitMQBusTests {
     @Test func pointsFlowFromOneHostToAnotherWithNamesAndLabels() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let queue = central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")])
         let recorder = PointRecorder(queue: queue, registry: central.registry)
@@ -29,10 +26,7 @@ import Testing
 
     @Test func patternsRouteLikeTheEmbeddedBus() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (_, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let memOnly = PointRecorder(queue: central.subscribePoints(name: "mem", patterns: [try BindingPattern("metrics.*.mem.#")]),
                                     registry: central.registry)
@@ -48,10 +42,7 @@ import Testing
 
     @Test func alertsTravelByTheirTopic() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let alerts = central.subscribeAlerts(name: "notify", patterns: [try BindingPattern("alerts.critical.#")])
         try TestBroker.waitForConsumer(central.queueName(for: "notify", alerts: true))
@@ -64,6 +55,29 @@ import Testing
         let got = alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 10_000_000_000)
         #expect(got == alert)
         #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 500_000_000) == nil, "the warning is not routed here")
+    }
+
+    /// The storage writer subscribes to points and alerts under one name: subscribing the
+    /// alerts must not stop the points' consumer (it once did, so stored nothing).
+    @Test func oneSubscriberReceivesBothPointsAndAlerts() throws {
+        guard TestBroker.available() else { return }
+        let (run, agent, central) = try TestBroker.agentAndCentral()
+        defer { agent.close(); central.close() }
+        let all = try BindingPattern("#")
+        let points = PointRecorder(queue: central.subscribePoints(name: "@both", patterns: [all]), registry: central.registry)
+        defer { points.stop() }
+        let alerts = central.subscribeAlerts(name: "@both", patterns: [all])
+        try TestBroker.waitForConsumer(central.queueName(for: "@both"))
+        try TestBroker.waitForConsumer(central.queueName(for: "@both", alerts: true))
+        #expect(try publishSequence(agent, metric: "load", from: 0, count: 5_000, series: 2, batch: 500) == 0)
+        let alert = AlertEvent(rule: "load_\(run)", severity: .warning, state: .firing, labels: [("host", "a")],
+                               summary: "load high", value: 9, score: 1, timestamp: 7, startsAt: 7, source: "det")
+        #expect(agent.publish(alert: alert) == 1)
+        #expect(points.wait(for: 5_000, timeout: .seconds(20)), "received \(points.distinct) of 5000 points")
+        #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 10_000_000_000) == alert)
+        // Unsubscribing ends both.
+        central.unsubscribe(name: "@both")
+        #expect(points.queue.isClosed)
     }
 
     @Test func badCredentialsAreAClearErrorAndPointsAreSpooled() throws {
@@ -93,10 +107,7 @@ import Testing
 
     @Test func brokerStoppedAndRestartedMidStreamLosesNothing() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, agent, central) = try TestBroker.agentAndCentral()
         defer { agent.close(); central.close() }
         let recorder = PointRecorder(queue: central.subscribePoints(name: "rec", patterns: [try BindingPattern("metrics.agent-\(run).#")]),
                                      registry: central.registry)

@@ -12,6 +12,11 @@ enum TestBroker {
     static let user = "nazar"
     static let password = "nazar-test-secret"
     static var endpoint: BrokerEndpoint { BrokerEndpoint(host: "127.0.0.1", port: port) }
+    /// The TLS listener scripts/start-rabbitmq opens, and its throwaway CA and client
+    /// certificates (scripts/make-test-certs).
+    static let tlsPort = Int(ProcessInfo.processInfo.environment["NAZAR_RABBITMQ_TLS_PORT"] ?? "") ?? port + 1
+    static let tlsURL = "amqps://127.0.0.1:\(tlsPort)"
+    static let tlsDirectory = (ProcessInfo.processInfo.environment["NAZAR_RABBITMQ_BASE"] ?? "/run/nazar-rabbitmq") + "/tls"
 
     /// True when the broker answers; in CI its absence is a recorded failure, not a skip.
     static func available() -> Bool {
@@ -78,12 +83,22 @@ enum TestBroker {
         return bus
     }
 
-    static func bus(host: String, dir: String, password: String = TestBroker.password) throws -> RabbitMQBus {
-        let s = try settings(dir: dir, password: password)
+    /// A bus on the test broker; `configure` adjusts its broker settings (URLs, TLS files).
+    static func bus(host: String, dir: String, password: String = TestBroker.password,
+                    configure: (inout RabbitMQSettings) -> Void = { _ in }) throws -> RabbitMQBus {
+        var s = try settings(dir: dir, password: password)
+        configure(&s.rabbitmq)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return try RabbitMQBus(settings: s, registry: SeriesRegistry(maxSeries: 100_000, defaultHost: host), hostname: host,
                                stateDirectory: dir, environment: [:], logger: logger)
+    }
+
+    /// Two buses on the test broker standing for two hosts, with run-unique names.
+    static func agentAndCentral() throws -> (run: String, agent: RabbitMQBus, central: RabbitMQBus) {
+        let run = runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        return (run, try bus(host: "agent-\(run)", dir: "\(dir)/agent"), try bus(host: "central-\(run)", dir: "\(dir)/central"))
     }
 
     /// A run-unique word for host and instance names, so tests never share broker queues.

@@ -11,13 +11,16 @@ import Testing
         defer { store.cleanup() }
         let s = try store.series("cpu.user", [("core", "0")])
         let points = (0..<1000).map { StoredPoint(series: s, timestamp: T.now - T.hour + Int64($0) * 1_000_000_000, value: Double($0)) }
-        try store.write(points)
+        #expect(try store.write(points) == WriteResult(offered: 1000, nonFinite: 0, duplicates: 0))
         // A replay of the second half with different values, plus 10 new points.
         let replay = points[500...].map { StoredPoint(series: $0.series, timestamp: $0.timestamp, value: -1) }
             + (1000..<1010).map { StoredPoint(series: s, timestamp: T.now - T.hour + Int64($0) * 1_000_000_000, value: Double($0)) }
-        try store.write(replay)
-        try store.write(replay)
-        #expect(try store.rawCount(s) == 1010)
+        #expect(try store.write(replay) == WriteResult(offered: 510, nonFinite: 0, duplicates: 500))
+        #expect(try store.write(replay) == WriteResult(offered: 510, nonFinite: 0, duplicates: 510))
+        // A point repeated inside one batch is stored once and counted once as a duplicate.
+        let twice = StoredPoint(series: s, timestamp: T.now - 10, value: 1)
+        #expect(try store.write([twice, twice]) == WriteResult(offered: 2, nonFinite: 0, duplicates: 1))
+        #expect(try store.rawCount(s) == 1011)
         // The first value written wins.
         let r = try store.storage.range(series: s, from: points[700].timestamp, to: points[700].timestamp + 1, step: 1,
                                         aggregation: .last, tier: .raw, now: T.now)
@@ -38,7 +41,7 @@ import Testing
             StoredPoint(series: s, timestamp: T.now - 70, value: .infinity),
             StoredPoint(series: s, timestamp: T.now - 60, value: -.infinity),
         ])
-        #expect(result == WriteResult(offered: 4, nonFinite: 3))
+        #expect(result == WriteResult(offered: 4, nonFinite: 3, duplicates: 0))
         let r = try store.storage.range(series: s, from: T.now - 1000, to: T.now, step: 1000, aggregation: .sum, tier: .raw, now: T.now)
         #expect(r.samples.map(\.value) == [3])
         #expect(try store.rawCount(s) == 2)
@@ -64,6 +67,14 @@ import Testing
         #expect(try ids(LabelMatcher.parseList("{__name__=\"disk.used\", mount=~\"/v.*\"}")) == [b])
         #expect(try ids(LabelMatcher.parseList("__name__=~disk.*,mount!~/v.*")) == [a])
         #expect(try ids(LabelMatcher.parseList("mount!~.+")) == [c])
+        // The SQL narrowing (literal prefix, PostgreSQL's ~) never drops a POSIX match:
+        // optional last prefix character, top-level alternation, escapes, brackets.
+        #expect(try ids(LabelMatcher.parseList("host=~\"web2?\"")) == [b])
+        #expect(try ids(LabelMatcher.parseList("host=~\"web1?.?\"")) == [a, b, c].sorted())
+        #expect(try ids(LabelMatcher.parseList("host=~\"xx|web2\"")) == [b])
+        #expect(try ids(LabelMatcher.parseList("host=~\"w\\.b2|web[2]\"")) == [b])
+        #expect(try ids(LabelMatcher.parseList("mount=~\"/[[:alpha:]]+|/\"")) == [a, b].sorted())
+        #expect(try ids(LabelMatcher.parseList("host=~\"web1\",__name__=~\"(cpu|disk)[.]used\"")) == [a])
         #expect(try ids([]) == [a, b, c].sorted())
         let found = try store.storage.series(matching: [LabelMatcher("mount", .equal, "/var")])
         #expect(found == [StoredSeries(id: b, metric: "disk.used", labels: [.init("host", "web2"), .init("mount", "/var")])])

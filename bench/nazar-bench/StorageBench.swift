@@ -8,31 +8,39 @@ enum StorageBench {
     static let second: Int64 = 1_000_000_000
 
     static var postgresDSN: String? {
-        if let env = ProcessInfo.processInfo.environment["NAZAR_TEST_PG_DSN"], !env.isEmpty { return env }
-        return (try? String(contentsOfFile: "/run/nazar-test/pg.dsn", encoding: .utf8))?
+        let env = ProcessInfo.processInfo.environment
+        if let dsn = env["NAZAR_TEST_PG_DSN"], !dsn.isEmpty { return dsn }
+        return (try? String(contentsOfFile: (env["NAZAR_PG_STATE"] ?? "/run/nazar-test") + "/pg.dsn", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A fresh store and how to remove it.
     static func makeStore(_ backend: String) throws -> (any Storage, () -> Void) {
+        let (store, cleanup, _) = try makeStoreWithSQL(backend)
+        return (store, cleanup)
+    }
+
+    /// Also a way to run SQL on a PostgreSQL store's schema through psql (nil for SQLite).
+    static func makeStoreWithSQL(_ backend: String) throws -> (any Storage, () -> Void, ((String) throws -> Void)?) {
         if backend == "sqlite" {
             let dir = try temporaryDirectory()
             let s = StorageFactory.sqlite(path: "\(dir)/nazar.db")
             try s.open()
-            return (s, { s.close(); try? FileManager.default.removeItem(atPath: dir) })
+            return (s, { s.close(); try? FileManager.default.removeItem(atPath: dir) }, nil)
         }
         guard let dsn = postgresDSN else { throw BenchError(description: "PostgreSQL not running: scripts/start-postgres") }
         let schema = "bench_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         let s = StorageFactory.postgresql(dsn: dsn, schema: schema)
         try s.open()
-        return (s, {
-            s.close()
+        func psql(_ sql: String) throws {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-            p.arguments = ["-q", dsn, "-c", "SET client_min_messages = warning; DROP SCHEMA \(schema) CASCADE"]
-            try? p.run()
+            p.arguments = ["-q", "-v", "ON_ERROR_STOP=1", dsn, "-c", "SET client_min_messages = warning; SET search_path TO \(schema); \(sql)"]
+            try p.run()
             p.waitUntilExit()
-        })
+            guard p.terminationStatus == 0 else { throw BenchError(description: "psql failed: \(sql.prefix(80))") }
+        }
+        return (s, { s.close(); try? psql("DROP SCHEMA \(schema) CASCADE") }, psql)
     }
 
     static func registerSeries(_ s: any Storage, count: Int) throws -> [Int64] {

@@ -1,6 +1,6 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|isolation|storage|rabbitmq|alerting|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|isolation|storage|series-match|rabbitmq|alerting|all] [--runs N]
 //
 // `isolation` needs nazar-plugin-host built next to the executable:
 //     swift build -c release --product nazar-bench --product nazar-plugin-host
@@ -303,6 +303,9 @@ do {
     }
     if which == "storage" || which == "all" {
         try StorageBench.run(runs: min(runs, 3))
+    }
+    if which == "series-match" {
+        try SeriesMatchBench.run(runs: runs)
     }
 } catch {
     print("error: \(error)")

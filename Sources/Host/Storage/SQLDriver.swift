@@ -46,6 +46,18 @@ struct SQLDialect: Sendable {
     /// True when scans by time alone have no index (SQLite): roll-ups and pruning then
     /// walk the series and use the (series_id, ts) primary key.
     var scanPerSeries: Bool
+    /// A condition "expression matches the regex bound as `$n`", for narrowing series
+    /// lookups in the database; nil when the backend has none.
+    var regexMatch: (@Sendable (_ expression: String, _ parameter: Int) -> String)? = nil
+    /// The parameter bound for a matcher's pattern in `regexMatch` (anchoring it).
+    var regexParameter: @Sendable (_ pattern: String) -> String = { $0 }
+    /// True when the backend's regex dialect is POSIX ERE only for patterns without a
+    /// backslash (PostgreSQL's ARE); such patterns are then not narrowed in SQL.
+    var regexNeedsNoBackslash = false
+    /// True when text compares byte by byte (SQLite's BINARY collation): a prefix is then
+    /// a range an index can serve. PostgreSQL's order follows the database's collation,
+    /// where it is not.
+    var bytewiseTextOrder = false
 }
 
 /// The connection-level operations a backend provides to `SQLStore`.
@@ -64,8 +76,9 @@ protocol SQLDriver: AnyObject {
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue], operation: String) throws(StorageError) -> [[SQLValue]]
 
-    /// Inserts points inside the caller's transaction, ignoring (series, ts) already stored.
-    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError)
+    /// Inserts points inside the caller's transaction, ignoring (series, ts) already stored
+    /// (or repeated in the batch); returns how many rows were really inserted.
+    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) -> Int
 
     /// Deletes raw points older than `cutoff` (by whole partitions where the backend has them).
     func pruneRaw(before cutoff: Int64, seriesIDs: [Int64]) throws(StorageError)

@@ -2,7 +2,8 @@ extension SQLStore {
     func series(matching matchers: [LabelMatcher]) throws(StorageError) -> [StoredSeries] {
         var sql = "SELECT id, metric, labels FROM series WHERE 1 = 1"
         var parameters: [SQLValue] = []
-        let regexes = try appendMatchers(matchers, labelsColumn: "labels", metricColumn: "metric", to: &sql, parameters: &parameters)
+        let regexes = try appendMatchers(matchers, labelsColumn: "labels", metricColumn: "metric", hostColumn: "host",
+                                         to: &sql, parameters: &parameters)
         sql += " ORDER BY metric, label_key"
         return try locked { () throws(StorageError) in
             var out: [StoredSeries] = []
@@ -13,36 +14,6 @@ extension SQLStore {
             }
             return out
         }
-    }
-
-    /// Adds one SQL condition per equality matcher; a missing label compares as "".
-    /// Returns the regex matchers, which the caller applies to the rows (SQLite has no
-    /// regex operator and PostgreSQL's differs from POSIX ERE in corner cases, so both
-    /// backends match them the same way, in Swift).
-    @discardableResult
-    func appendMatchers(_ matchers: [LabelMatcher], labelsColumn: String, metricColumn: String?,
-                        to sql: inout String, parameters: inout [SQLValue]) throws(StorageError) -> [LabelMatcher] {
-        var regexes: [LabelMatcher] = []
-        for m in matchers {
-            guard LabelText.isValidKey(m.key) else {
-                throw .invalidArgument(field: "matcher '\(m.key)'", reason: "label keys are [a-zA-Z_][a-zA-Z0-9_]*")
-            }
-            if m.op.isRegex {
-                regexes.append(m)
-                continue
-            }
-            let op = m.op == .equal ? "=" : "<>"
-            if m.key == "__name__", let metricColumn {
-                parameters.append(.text(m.value))
-                sql += " AND \(metricColumn) \(op) $\(parameters.count)"
-            } else {
-                parameters.append(driver.dialect.labelKeyParameter(m.key))
-                let expr = driver.dialect.labelValue(labelsColumn, parameters.count)
-                parameters.append(.text(m.value))
-                sql += " AND COALESCE(\(expr), '') \(op) $\(parameters.count)"
-            }
-        }
-        return regexes
     }
 
     func range(series: Int64, from: Int64, to: Int64, step: Int64, aggregation: StorageAggregation,

@@ -87,19 +87,21 @@ final class SQLStore: Storage, @unchecked Sendable {
             if !p.value.isFinite { nonFinite += 1 }
             if p.timestamp < oldest { oldest = p.timestamp }
         }
-        try locked { () throws(StorageError) in
+        let inserted = try locked { () throws(StorageError) in
             try transaction("write \(points.count) points") { () throws(StorageError) in
+                let inserted: Int
                 if nonFinite == 0 {
-                    try driver.insertPoints(points)
+                    inserted = try driver.insertPoints(points)
                 } else {
                     // Rare: copy the finite points rather than teach every driver to skip.
                     let finite = points.filter { $0.value.isFinite }
-                    try finite.withUnsafeBufferPointer { (b) throws(StorageError) in try driver.insertPoints(b) }
+                    inserted = try finite.withUnsafeBufferPointer { (b) throws(StorageError) in try driver.insertPoints(b) }
                 }
                 try markLateLocked(oldest)
+                return inserted
             }
         }
-        return WriteResult(offered: points.count, nonFinite: nonFinite)
+        return WriteResult(offered: points.count, nonFinite: nonFinite, duplicates: points.count - nonFinite - inserted)
     }
 
     /// Lock held, in the write transaction. Points older than what is already rolled up

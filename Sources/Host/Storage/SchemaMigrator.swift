@@ -29,6 +29,22 @@ enum SchemaMigrator {
         }
     }
 
+    /// For a read-only connection: refuses a database without our schema or with a newer
+    /// one, and applies nothing (an older schema is read as it is).
+    static func check(_ versions: [[String]], on driver: any SQLDriver, location: String) throws(StorageError) {
+        let op = "read schema version of \(location)"
+        let found: Int
+        do {
+            found = Int(try driver.query("SELECT COALESCE(max(version), 0) FROM schema_migrations", [], operation: op).first?[0].int ?? 0)
+        } catch let error where !error.isTransient {
+            throw .statementFailed(backend: driver.backendName, operation: op,
+                                   reason: "no nazar schema here (is this the store nazard writes?): \(error)")
+        }
+        guard found <= versions.count else {
+            throw .schemaTooNew(backend: driver.backendName, found: found, supported: versions.count)
+        }
+    }
+
     /// Tables both backends create the same way, given their type names.
     static func commonTables(id: String, int: String, real: String, json: String) -> [String] {
         [

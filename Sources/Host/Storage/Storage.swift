@@ -21,8 +21,9 @@ public protocol Storage: AnyObject, Sendable {
     func seriesID(metric: String, labels: [StoredSeries.Label]) throws(StorageError) -> Int64
 
     /// Writes points in one transaction. A point already stored for the same series and
-    /// timestamp is kept and the new one ignored, so replays never duplicate. Points
-    /// whose value is NaN or infinite are skipped and counted in the result.
+    /// timestamp is kept and the new one ignored (counted in `duplicates`), so replays
+    /// never duplicate. Points whose value is NaN or infinite are skipped and counted in
+    /// the result.
     @discardableResult
     func write(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) -> WriteResult
 
@@ -95,4 +96,7 @@ public struct WriteResult: Sendable, Equatable {
     public var offered: Int
     /// Points skipped because their value was NaN or infinite.
     public var nonFinite: Int
+    /// Finite points not inserted because their (series, timestamp) was already stored or
+    /// came earlier in the same batch: the replays idempotence absorbed.
+    public var duplicates: Int = 0
 }

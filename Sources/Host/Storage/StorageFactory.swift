@@ -1,12 +1,17 @@
 /// Builds the configured `Storage` (without connecting: the writer connects and retries).
 public enum StorageFactory {
-    /// nil for `backend = "none"`. Throws when the DSN file cannot be read.
-    public static func make(_ settings: StorageSettings, stateDirectory: String) throws(StorageError) -> (any Storage)? {
+    /// nil for `backend = "none"`. Throws when the DSN file cannot be read. `readOnly`
+    /// opens an existing store for queries only (nazarctl): nothing is created or migrated,
+    /// and a missing or newer schema is an error.
+    public static func make(_ settings: StorageSettings, stateDirectory: String,
+                            readOnly: Bool = false) throws(StorageError) -> (any Storage)? {
         switch settings.backend {
         case .none:
             return nil
         case .sqlite:
-            return sqlite(path: settings.sqlitePath(stateDirectory: stateDirectory), retention: settings.retention)
+            let path = settings.sqlitePath(stateDirectory: stateDirectory)
+            if readOnly { return SQLStore(driver: SQLiteDriver(path: path, readOnly: true), retention: settings.retention) }
+            return sqlite(path: path, retention: settings.retention)
         case .postgresql:
             var dsn = settings.dsn ?? ""
             if let file = settings.dsnFile {
@@ -18,6 +23,10 @@ public enum StorageFactory {
                 }
             }
             guard !dsn.isEmpty else { throw .invalidArgument(field: "storage.dsn", reason: "empty connection string") }
+            if readOnly {
+                return SQLStore(driver: PostgresDriver(dsn: dsn, rawRetention: settings.retention.raw.nanoseconds, readOnly: true),
+                                retention: settings.retention)
+            }
             return postgresql(dsn: dsn, retention: settings.retention)
         }
     }

@@ -9,7 +9,11 @@ import Logging
 /// bus's overflow policy applies (back-pressure, counted in `Counters.bufferFullWaits`).
 /// It retries with exponential backoff (100 ms to 5 s) and replays the buffer; the
 /// store's idempotence on (series, timestamp) makes a replay of a batch whose commit
-/// outcome was unknown safe. Roll-ups and retention run on the same thread every
+/// outcome was unknown safe. Points are reported completed to their queue only once their
+/// transaction committed, so on the RabbitMQ bus a delivery is acknowledged only after it
+/// is in storage: a killed daemon's uncommitted points are redelivered, and the
+/// duplicates that redelivery and publisher replays bring are absorbed by the store and
+/// counted (`duplicatesIgnored`). Roll-ups and retention run on the same thread every
 /// `rollupInterval`.
 ///
 /// Threading: `start` and `stop` from one controlling thread; `counters` from any.
@@ -17,6 +21,8 @@ public final class StorageWriter: @unchecked Sendable {
     public struct Counters: Sendable, Equatable {
         public var pointsWritten: UInt64 = 0
         public var nonFiniteSkipped: UInt64 = 0
+        /// Points the store already held for their (series, timestamp): bus replays.
+        public var duplicatesIgnored: UInt64 = 0
         public var pointsLost: UInt64 = 0
         public var alertsWritten: UInt64 = 0
         public var writeFailures: UInt64 = 0
@@ -144,6 +150,8 @@ private final class WriterLoop {
     var nextAttempt: Int64 = 0
     var nextMaintenance: Int64 = 0
     var reportedOutage = false
+    /// The queue points are popped from; told what was committed.
+    var points: PointQueue?
 
     init(writer: StorageWriter, capacity: Int, writeBatch: Int) {
         self.writer = writer
@@ -159,6 +167,7 @@ private final class WriterLoop {
     }
 
     func run(points: PointQueue, alerts: AlertQueue) {
+        self.points = points
         while true {
             let (stopping, deadline) = writer.stopState()
             let now = monotonicNanoseconds()
@@ -227,13 +236,16 @@ private final class WriterLoop {
                 let n = min(count, writeBatch)
                 try resolve(n)
                 let result = try writer.storage.write(UnsafeBufferPointer(start: scratch, count: n))
+                // Committed: the bus may now acknowledge them (the broker's delivery ack).
+                points?.markCompleted(n)
                 // Keep what follows at the front; a memmove per batch, not per point.
                 if n < count { buffer.update(from: buffer + n, count: count - n) }
                 count -= n
                 firstBufferedAt = monotonicNanoseconds()
                 writer.update {
-                    $0.pointsWritten &+= UInt64(n - result.nonFinite)
+                    $0.pointsWritten &+= UInt64(n - result.nonFinite - result.duplicates)
                     $0.nonFiniteSkipped &+= UInt64(result.nonFinite)
+                    $0.duplicatesIgnored &+= UInt64(result.duplicates)
                     $0.buffered = self.count
                 }
                 if result.nonFinite > 0 {

@@ -32,6 +32,10 @@ final class BrokerConsumer: @unchecked Sendable {
     private var stopRequested = false
     private var finished = false
     private var decodeErrorsTotal: UInt64 = 0
+    /// Points of deliveries the broker marked redelivered (offered before to a consumer
+    /// that did not acknowledge them: a crash, a dropped connection): the at-least-once
+    /// replays a subscriber must absorb.
+    private var redeliveredPointsTotal: UInt64 = 0
     /// Points this consumer pushed into the local queue, across reconnects; the queue has
     /// no other producer, so comparing with its `completedCount` says what was processed.
     private var pushedTotal: UInt64 = 0
@@ -52,6 +56,7 @@ final class BrokerConsumer: @unchecked Sendable {
     }
 
     var decodeErrors: UInt64 { lock.withLock { decodeErrorsTotal } }
+    var redeliveredPoints: UInt64 { lock.withLock { redeliveredPointsTotal } }
 
     private var firstAttemptDone = false
 
@@ -158,12 +163,13 @@ final class BrokerConsumer: @unchecked Sendable {
                 if queue.isClosed { return }
             }
             let waitMs = pending.isEmpty ? 200 : 2
-            let outcome: (tag: UInt64, count: Int, error: WireFormatError?)? = try c.nextDelivery(timeoutMilliseconds: waitMs) { body, tag, _ in
+            let outcome: (tag: UInt64, count: Int, error: WireFormatError?)? = try c.nextDelivery(timeoutMilliseconds: waitMs) { body, tag, redelivered in
                 switch target {
                 case .points:
                     points.removeAll(keepingCapacity: true)
                     do throws(WireFormatError) {
                         try decoder.decode(body, into: &points)
+                        if redelivered { lock.withLock { redeliveredPointsTotal &+= UInt64(points.count) } }
                         return (tag, points.count, nil)
                     } catch {
                         return (tag, 0, error)

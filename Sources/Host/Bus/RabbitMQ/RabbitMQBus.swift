@@ -34,6 +34,7 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
     private let encoder: PointsEncoder
     private var messages: [PointsEncoder.Message] = []
     private let lock = ConditionLock()
+    /// By broker queue name (a subscriber may have a points and an alerts queue).
     private var consumers: [String: (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)] = [:]
     private var closed = false
 
@@ -127,7 +128,7 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
         let consumer = BrokerConsumer(queueName: queueName(for: name), exchange: settings.rabbitmq.pointsExchange,
                                       patterns: patterns.map(\.text), target: .points(queue), settings: settings.rabbitmq,
                                       endpoints: endpoints, credentials: credentials, registry: registry, logger: logger)
-        replace(name, with: (consumer, queue, nil))
+        replace(queueName(for: name), with: (consumer, queue, nil))
         if !consumer.start() {
             logger.error("cannot start a consumer thread for \(name)", metadata: ["nazar_event": "bus_consumer_failed"])
         }
@@ -139,17 +140,19 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
         let consumer = BrokerConsumer(queueName: queueName(for: name, alerts: true), exchange: settings.rabbitmq.alertsExchange,
                                       patterns: patterns.map(\.text), target: .alerts(queue), settings: settings.rabbitmq,
                                       endpoints: endpoints, credentials: credentials, registry: registry, logger: logger)
-        replace(name, with: (consumer, nil, queue))
+        replace(queueName(for: name, alerts: true), with: (consumer, nil, queue))
         if !consumer.start() {
             logger.error("cannot start a consumer thread for \(name)", metadata: ["nazar_event": "bus_consumer_failed"])
         }
         return queue
     }
 
-    private func replace(_ name: String, with entry: (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)) {
+    /// Installs the consumer of one broker queue, stopping the one it replaces. Keyed by
+    /// queue, not subscriber: one subscriber may have a points and an alerts consumer.
+    private func replace(_ queue: String, with entry: (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)) {
         let old = lock.withLock { () -> (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)? in
-            defer { consumers[name] = entry }
-            return consumers[name]
+            defer { consumers[queue] = entry }
+            return consumers[queue]
         }
         if let old { stopConsumer(old) }
     }
@@ -163,11 +166,14 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
     /// Stops the subscriber's consumer (its unacknowledged deliveries return to its
     /// durable queue, which stays on the broker for the next start) and closes its queue.
     public func unsubscribe(name: String) {
-        let entry = lock.withLock { () -> (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)? in
-            defer { consumers[name] = nil }
-            return consumers[name]
+        let queues = [queueName(for: name), queueName(for: name, alerts: true)]
+        let entries = lock.withLock {
+            queues.compactMap { queue -> (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)? in
+                defer { consumers[queue] = nil }
+                return consumers[queue]
+            }
         }
-        if let entry { stopConsumer(entry) }
+        entries.forEach(stopConsumer)
     }
 
     /// Returns the number of points neither confirmed by the broker nor spooled (0 unless
@@ -212,7 +218,9 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
     /// Gauges and counters published as `nazar.bus.*` self-metrics.
     public var selfMetrics: [(String, Double)] {
         let c = publisher.counters
-        let decodeErrors = lock.withLock { consumers.values.reduce(UInt64(0)) { $0 + $1.consumer.decodeErrors } }
+        let (decodeErrors, redelivered) = lock.withLock {
+            consumers.values.reduce((UInt64(0), UInt64(0))) { ($0.0 + $1.consumer.decodeErrors, $0.1 + $1.consumer.redeliveredPoints) }
+        }
         return [
             ("nazar.bus.connected", c.connected ? 1 : 0),
             ("nazar.bus.confirmed_points", Double(c.confirmedPoints)),
@@ -223,6 +231,7 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
             ("nazar.bus.spool_dropped_points", Double(c.spoolDroppedPoints)),
             ("nazar.bus.connects", Double(c.reconnects)),
             ("nazar.bus.decode_errors", Double(decodeErrors)),
+            ("nazar.bus.redelivered_points", Double(redelivered)),
         ]
     }
 }

@@ -4,8 +4,12 @@ import Glibc
 #endif
 
 /// libpq behind `SQLDriver`: one connection, text-format parameters, and points loaded
-/// with binary COPY into a session temp table then moved with INSERT … ON CONFLICT DO
-/// NOTHING (COPY alone cannot skip rows already stored).
+/// with binary COPY. Optimistically straight into `points` (one index descent per row),
+/// under a savepoint: a batch holding a point already stored fails with a unique
+/// violation, is rolled back to the savepoint and goes the idempotent way — COPY into a
+/// session temp table, then INSERT … ON CONFLICT DO NOTHING (a second descent per row for
+/// the conflict check). After a batch with duplicates (a replay is under way) the next
+/// batches go the idempotent way at once, until one finds no duplicate.
 final class PostgresDriver: SQLDriver {
     let dsn: String
     /// The schema tables live in ("public" unless told); tests use one each.
@@ -20,17 +24,30 @@ final class PostgresDriver: SQLDriver {
     /// The batch sorted by (series, ts), so the insert-select walks the primary key in
     /// order instead of jumping to a different index leaf for every row.
     private var sorted: [StoredPoint] = []
+    /// The previous batch held points already stored: try the direct COPY again only
+    /// after a batch without.
+    private var replaying = false
+    /// SQLSTATE of the last failed statement ("" when it had none).
+    private var lastSQLState = ""
 
     let dialect = SQLDialect(
         labelValue: { column, n in "(\(column) ->> CAST($\(n) AS TEXT))" },
         labelKeyParameter: { key in .text(key) },
         leaseLock: "FOR UPDATE SKIP LOCKED",
-        scanPerSeries: false)
+        scanPerSeries: false,
+        regexMatch: { expression, n in "\(expression) ~ $\(n)" },
+        regexParameter: { "^(?:\($0))$" },
+        regexNeedsNoBackslash: true)
 
-    init(dsn: String, schema: String = "public", rawRetention: Int64) {
+    /// Read-only session (default_transaction_read_only), no migration, no staging table:
+    /// nazarctl's queries.
+    let readOnly: Bool
+
+    init(dsn: String, schema: String = "public", rawRetention: Int64, readOnly: Bool = false) {
         self.dsn = dsn
         self.schema = schema
         self.rawRetention = rawRetention
+        self.readOnly = readOnly
     }
 
     deinit { disconnect() }
@@ -65,14 +82,21 @@ final class PostgresDriver: SQLDriver {
             if schema != "public" {
                 try query("CREATE SCHEMA IF NOT EXISTS \(Self.quote(schema))", [], operation: op)
             }
+            if readOnly {
+                try query("SET default_transaction_read_only = on", [], operation: op)
+                try query("SET search_path TO \(Self.quote(schema)), public", [], operation: op)
+                try SchemaMigrator.check(PostgresSchema.migrations(.partitions), on: self, location: "schema \(schema)")
+                return
+            }
             try query("SET search_path TO \(Self.quote(schema)), public", [], operation: op)
             layout = try detectLayout()
             try SchemaMigrator.apply(PostgresSchema.migrations(layout), on: self, now: wallClockNanoseconds())
             try query("CREATE TEMP TABLE IF NOT EXISTS staging_points (series_id BIGINT, ts BIGINT, value DOUBLE PRECISION) ON COMMIT DELETE ROWS",
                       [], operation: op)
             if layout == .timescaledb {
-                try query("SELECT remove_retention_policy('points', if_exists => true)", [], operation: op)
-                try query("SELECT add_retention_policy('points', drop_after => \(rawRetention)::bigint)", [], operation: op)
+                for statement in PostgresSchema.timescaleRetentionPolicy(rawRetention: rawRetention) {
+                    try query(statement, [], operation: op)
+                }
             }
         } catch {
             disconnect()
@@ -123,6 +147,7 @@ final class PostgresDriver: SQLDriver {
         } else {
             message = conn.map { Self.trim(String(cString: PQerrorMessage($0))) } ?? "no connection"
         }
+        lastSQLState = sqlstate
         let lost = conn.map { PQstatus($0) != CONNECTION_OK } ?? true
         if lost || sqlstate.hasPrefix("08") || sqlstate.hasPrefix("57P") {
             disconnect()
@@ -133,6 +158,18 @@ final class PostgresDriver: SQLDriver {
 
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue], operation: String) throws(StorageError) -> [[SQLValue]] {
+        try run(sql, parameters, operation: operation) { Self.rows(of: $0) }
+    }
+
+    /// Runs a statement without a result set; returns how many rows it affected.
+    func execute(_ sql: String, _ parameters: [SQLValue], operation: String) throws(StorageError) -> Int {
+        try run(sql, parameters, operation: operation) { Int(String(cString: PQcmdTuples($0))) ?? 0 }
+    }
+
+    /// Runs one statement with text parameters and hands its successful result to `body`
+    /// (the result is freed when `body` returns).
+    private func run<R>(_ sql: String, _ parameters: [SQLValue], operation: String,
+                        _ body: (OpaquePointer) -> R) throws(StorageError) -> R {
         guard let conn else { throw .unavailable(backend: backendName, operation: operation, reason: "not connected") }
         var cValues: [UnsafeMutablePointer<CChar>?] = parameters.map { p in
             switch p {
@@ -157,6 +194,10 @@ final class PostgresDriver: SQLDriver {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK, let result else {
             throw failure(result, operation)
         }
+        return body(result)
+    }
+
+    private static func rows(of result: OpaquePointer) -> [[SQLValue]] {
         let rowCount = PQntuples(result)
         let columnCount = PQnfields(result)
         guard rowCount > 0 else { return [] }
@@ -196,15 +237,28 @@ final class PostgresDriver: SQLDriver {
 
     // MARK: Points
 
-    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) {
+    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) -> Int {
         let op = "insert \(points.count) points"
         if layout == .partitions { try ensurePartitions(points) }
         sorted.removeAll(keepingCapacity: true)
         sorted.append(contentsOf: points)
         sorted.sort { $0.series != $1.series ? $0.series < $1.series : $0.timestamp < $1.timestamp }
-        try sorted.withUnsafeBufferPointer { (b) throws(StorageError) in try copyIntoStaging(b, operation: op) }
-        try query("INSERT INTO points (series_id, ts, value) SELECT series_id, ts, value FROM staging_points ON CONFLICT DO NOTHING",
-                  [], operation: op)
+        if !replaying {
+            try query("SAVEPOINT nazar_copy", [], operation: op)
+            do {
+                try sorted.withUnsafeBufferPointer { (b) throws(StorageError) in try copy(b, into: "points", operation: op) }
+                try query("RELEASE SAVEPOINT nazar_copy", [], operation: op)
+                return sorted.count
+            } catch where lastSQLState == "23505" {
+                // unique_violation: some point is stored already.
+                try query("ROLLBACK TO SAVEPOINT nazar_copy", [], operation: op)
+            }
+        }
+        try sorted.withUnsafeBufferPointer { (b) throws(StorageError) in try copy(b, into: "staging_points", operation: op) }
+        let inserted = try execute("INSERT INTO points (series_id, ts, value) SELECT series_id, ts, value FROM staging_points ON CONFLICT DO NOTHING",
+                                   [], operation: op)
+        replaying = inserted < sorted.count
+        return inserted
     }
 
     /// Creates the day partitions the batch needs. Called inside the write transaction:
@@ -234,9 +288,9 @@ final class PostgresDriver: SQLDriver {
     func transactionRolledBack() { knownDays = nil }
 
     /// Binary COPY: exact doubles, no float formatting, 38 bytes a point.
-    private func copyIntoStaging(_ points: UnsafeBufferPointer<StoredPoint>, operation: String) throws(StorageError) {
+    private func copy(_ points: UnsafeBufferPointer<StoredPoint>, into table: String, operation: String) throws(StorageError) {
         guard let conn else { throw .unavailable(backend: backendName, operation: operation, reason: "not connected") }
-        let start = PQexec(conn, "COPY staging_points (series_id, ts, value) FROM STDIN (FORMAT binary)")
+        let start = PQexec(conn, "COPY \(table) (series_id, ts, value) FROM STDIN (FORMAT binary)")
         let startStatus = start.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
         if startStatus != PGRES_COPY_IN {
             let error = failure(start, operation)
@@ -276,7 +330,7 @@ final class PostgresDriver: SQLDriver {
     func pruneRaw(before cutoff: Int64, seriesIDs: [Int64]) throws(StorageError) {
         switch layout {
         case .timescaledb:
-            try query("SELECT drop_chunks('points', older_than => \(cutoff)::bigint)", [], operation: "drop chunks")
+            try query(PostgresSchema.timescaleDropChunks(before: cutoff), [], operation: "drop chunks")
         case .partitions:
             let days = try loadPartitionDays()
             for day in days.sorted() where (day + 1) * PostgresSchema.day <= cutoff {

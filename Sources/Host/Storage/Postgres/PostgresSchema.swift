@@ -38,6 +38,18 @@ enum PostgresSchema {
         return [v1]
     }
 
+    /// Issued at every connect on the TimescaleDB layout: the raw tier's retention as a
+    /// policy (replaced, so a changed `retention_raw` takes effect).
+    static func timescaleRetentionPolicy(rawRetention: Int64) -> [String] {
+        ["SELECT remove_retention_policy('points', if_exists => true)",
+         "SELECT add_retention_policy('points', drop_after => \(rawRetention)::bigint)"]
+    }
+
+    /// Raw-tier pruning on the TimescaleDB layout: whole chunks older than `cutoff`.
+    static func timescaleDropChunks(before cutoff: Int64) -> String {
+        "SELECT drop_chunks('points', older_than => \(cutoff)::bigint)"
+    }
+
     /// The partition holding day `day` (days since the epoch; negative days get an 'm').
     static func partitionName(day: Int64) -> String {
         day < 0 ? "points_dm\(-day)" : "points_d\(day)"

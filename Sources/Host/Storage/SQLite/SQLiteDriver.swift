@@ -18,9 +18,18 @@ final class SQLiteDriver: SQLDriver {
         labelValue: { column, n in "json_extract(\(column), $\(n))" },
         labelKeyParameter: { key in .text("$.\(key)") },
         leaseLock: "",
-        scanPerSeries: true)
+        scanPerSeries: true,
+        // glibc's regcomp, anchored in the function exactly as LabelMatcher does.
+        regexMatch: { expression, n in "nazar_regexp($\(n), \(expression))" },
+        bytewiseTextOrder: true)
 
-    init(path: String) { self.path = path }
+    /// Read-only: opened with SQLITE_OPEN_READONLY, no migration (nazarctl's queries).
+    let readOnly: Bool
+
+    init(path: String, readOnly: Bool = false) {
+        self.path = path
+        self.readOnly = readOnly
+    }
 
     deinit { disconnect() }
 
@@ -41,13 +50,30 @@ final class SQLiteDriver: SQLDriver {
     func connect() throws(StorageError) {
         guard db == nil else { return }
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let rc = sqlite3_open_v2(path, &handle, mode | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
             let reason = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(handle)
             throw .unavailable(backend: backendName, operation: "open \(path)", reason: reason)
         }
         db = handle
+        let registered = nazar_sqlite_register_regexp(handle)
+        guard registered == SQLITE_OK else {
+            let error = failure("register nazar_regexp", registered)
+            disconnect()
+            throw error
+        }
+        if readOnly {
+            do {
+                try query("PRAGMA busy_timeout = 5000", [], operation: "configure \(path)")
+                try SchemaMigrator.check(Self.migrations, on: self, location: path)
+            } catch {
+                disconnect()
+                throw error
+            }
+            return
+        }
         do {
             // WAL: readers (API queries) never block the writer; NORMAL sync is durable
             // across process crashes and loses at most the last commits on power loss.
@@ -135,9 +161,11 @@ final class SQLiteDriver: SQLDriver {
         return rows
     }
 
-    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) {
+    func insertPoints(_ points: UnsafeBufferPointer<StoredPoint>) throws(StorageError) -> Int {
         let op = "insert \(points.count) points"
         let s = try statement("INSERT OR IGNORE INTO points (series_id, ts, value) VALUES ($1, $2, $3)", operation: op)
+        // An ignored row changes nothing, so the change counter counts real inserts.
+        let changesBefore = sqlite3_total_changes64(db)
         sorted.removeAll(keepingCapacity: true)
         sorted.append(contentsOf: points)
         sorted.sort { $0.series != $1.series ? $0.series < $1.series : $0.timestamp < $1.timestamp }
@@ -149,6 +177,7 @@ final class SQLiteDriver: SQLDriver {
             sqlite3_reset(s)
             guard rc == SQLITE_DONE else { throw failure(op, rc) }
         }
+        return Int(sqlite3_total_changes64(db) - changesBefore)
     }
 
     func pruneRaw(before cutoff: Int64, seriesIDs: [Int64]) throws(StorageError) {
