@@ -22,6 +22,9 @@ import Testing
                 for name in ["example", "detector", "notifier"] {
                     let pid = d.instance(named: name)?.childPID
                     #expect(pid != nil && pid != getpid(), "\(name) runs in a child")
+                    // nazard reports a crash itself: the Swift backtracer is off in the child.
+                    let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid ?? 0)/environ"))) ?? Data()
+                    #expect(environ.split(separator: 0).contains(Data("SWIFT_BACKTRACE=enable=no".utf8)))
                 }
             }
             #expect(eventually { t.read("alerts.out").contains("firing 3 value_high") }, "\(mode)")
