@@ -42,7 +42,9 @@ import Testing
         let dir = try makeTemporaryDirectory("isolation")
         mkdir("\(dir)/lib", 0o755)
         try compile("Tests/HostTests/Fixtures/crashy.c", to: "\(dir)/lib/crashy.so")
-        let config = try writeConfig(in: dir, plugins: [instance: """
+        // No self-metrics, hence no STATUS= every 200 ms: nobody reads the notify socket after
+        // READY, and a full one would block sd_notify (and so shutdown) on a slow machine.
+        let config = try writeConfig(in: dir, selfMetrics: "0s", plugins: [instance: """
             plugin = "\(dir)/lib/crashy.so"
             interval = "200ms"
             isolation = "process"
@@ -112,7 +114,7 @@ import Testing
 
     @Test func childrenDieWithAKilledNazard() throws {
         let dir = try makeTemporaryDirectory("isolation")
-        let config = try writeConfig(in: dir, plugins: [
+        let config = try writeConfig(in: dir, selfMetrics: "0s", plugins: [
             "a": "plugin = \"collector-system\"\ninterval = \"1s\"\nisolation = \"process\"\n",
             "b": "plugin = \"notifier-log\"\nsubscribe = [\"alerts.#\"]\nisolation = \"process\"\n",
         ])

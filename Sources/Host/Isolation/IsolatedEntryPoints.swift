@@ -8,8 +8,8 @@ import Glibc
 /// message over the socketpair, answered by the same C call in the child.
 ///
 /// A child that crashes, exits or does not answer within `call_timeout` is killed and
-/// reaped; the next call starts a new one after the restart backoff (`RestartPolicy`)
-/// and re-creates the plugin with its config. The call that was in flight is accounted:
+/// reaped; the next call (or idle tick) starts a new one after the restart backoff
+/// (`RestartPolicy`) and re-creates the plugin with its config. The call that was in flight is accounted:
 /// an on_points batch counts as lost (`InstanceStats.pointsLostInCrashes`; a batch that
 /// crashed the plugin is not fed to it again), a notify answers NAZAR_RETRY so the alert
 /// is retried, a collect counts as a failed call. Too many crashes in the window set

@@ -11,9 +11,9 @@ public enum PluginHostExecutable {
     /// (a build directory), else `../lib/nazar/nazar-plugin-host` from it (the Debian
     /// layout: /usr/sbin/nazard, /usr/lib/nazar/nazar-plugin-host). Returns the candidates
     /// tried when none is executable.
-    public static func locate() -> Result<String, PluginHostSpawnError> {
-        if let v = getenv(environmentVariable), v.pointee != 0 {
-            let path = String(cString: v)
+    /// `named` stands for the variable's value (tests; nil reads the environment).
+    public static func locate(named: String? = nil) -> Result<String, PluginHostSpawnError> {
+        if let path = named ?? getenv(environmentVariable).flatMap({ $0.pointee != 0 ? String(cString: $0) : nil }) {
             return access(path, X_OK) == 0 ? .success(path)
                 : .failure(PluginHostSpawnError("\(environmentVariable)=\(path) is not an executable file"))
         }

@@ -97,7 +97,8 @@ final class PluginHostProcess: @unchecked Sendable {
         var entries: [UnsafeMutablePointer<CChar>?] = []
         var p = environ
         while let entry = p.pointee {
-            if strncmp(entry, "SWIFT_BACKTRACE=", 16) != 0 { entries.append(entry) }
+            let name = String(cString: entry).prefix { $0 != "=" }
+            if !Self.withheldVariables.contains(String(name)) { entries.append(entry) }
             p += 1
         }
         entries.append(strdup("SWIFT_BACKTRACE=enable=no"))
@@ -106,6 +107,11 @@ final class PluginHostProcess: @unchecked Sendable {
         block.initialize(from: entries, count: entries.count)
         return block
     }
+
+    /// Not passed to the child: systemd's notify and watchdog variables are nazard's alone
+    /// (NotifyAccess=main), and the backtracer is replaced (see above).
+    static let withheldVariables: Set<String> = ["SWIFT_BACKTRACE", "NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC",
+                                                 "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]
 
     /// Frees what `childEnvironment` allocated (the block and its last entry; the rest
     /// belong to `environ`).
