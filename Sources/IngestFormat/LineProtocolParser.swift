@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// InfluxDB line protocol, as Telegraf and InfluxDB clients write it:
 ///
 ///     measurement[,tag=value...] field=value[,field=value...] [timestamp]
@@ -97,8 +101,8 @@ public struct LineProtocolParser {
                 continue
             }
             if c == 0x20 || c == UInt8(ascii: ",") { return i }
-            if c == UInt8(ascii: "=") && part != .measurement && part != .tagValue { return i }
-            if c == UInt8(ascii: "=") && part == .tagValue { return i }
+            // Keys end at '='; in a tag value an unescaped '=' is an error the caller reports.
+            if c == UInt8(ascii: "=") && part != .measurement { return i }
             scratch.append(c)
             i += 1
         }
@@ -108,6 +112,10 @@ public struct LineProtocolParser {
     private func parseLine<Sink: IngestSink>(_ p: UnsafePointer<UInt8>, _ start: Int, _ stop: Int, lineStart: Int, line: Int,
                                              sink: inout Sink, result: inout IngestResult) throws(LineError) {
         func col(_ i: Int) -> Int { i - lineStart + 1 }
+        // Names and labels become C strings: a NUL would silently cut them.
+        if let nul = memchr(p + start, 0, stop - start) {
+            throw LineError(column: col(UnsafePointer<UInt8>(nul.assumingMemoryBound(to: UInt8.self)) - p), reason: "NUL byte in the line")
+        }
         scratch.reset()
         // Measurement, kept without a NUL: each field's name is built from a copy of it.
         var i = token(p, start, stop, .measurement)
@@ -220,10 +228,6 @@ public struct LineProtocolParser {
             scratch.append(UInt8(ascii: "."))
             scratch.appendCopy(of: field.keyOffset, count: field.keyLength)
             scratch.append(0)
-            if scratch.containsNul(from: 0) && hasEmbeddedNul(nameOffset) {
-                refuse("name contains a NUL byte")
-                continue
-            }
             let refusal = scratch.withPoint(nameOffset: nameOffset, value: value, timestamp: timestamp, index: index, line: line) {
                 sink.accept($0)
             }
@@ -233,14 +237,6 @@ public struct LineProtocolParser {
                 result.accepted += 1
             }
         }
-    }
-
-    private func hasEmbeddedNul(_ nameOffset: Int) -> Bool {
-        // Every NUL the scratch holds before `nameOffset` is a label terminator; the name's
-        // own NUL is its last byte. Any other is input.
-        var i = nameOffset
-        while i < scratch.count - 1 { if scratch.bytes[i] == 0 { return true }; i += 1 }
-        return false
     }
 
     private enum FieldValue {
@@ -279,17 +275,8 @@ public struct LineProtocolParser {
         }
     }
 
-    /// The scratch text from `offset` to its end (errors only).
-    private func text(_ offset: Int) -> String {
-        String(decoding: UnsafeBufferPointer(start: scratch.bytes + offset, count: scratch.count - offset), as: UTF8.self)
-    }
-
-    /// The NUL-terminated scratch text at `offset` (errors only).
-    private func cText(_ offset: Int) -> String {
-        var end = offset
-        while end < scratch.count && scratch.bytes[end] != 0 { end += 1 }
-        return String(decoding: UnsafeBufferPointer(start: scratch.bytes + offset, count: end - offset), as: UTF8.self)
-    }
+    private func text(_ offset: Int) -> String { scratch.string(from: offset) }
+    private func cText(_ offset: Int) -> String { scratch.cString(at: offset) }
 
     private func fieldName(_ offset: Int, _ length: Int) -> String {
         String(decoding: UnsafeBufferPointer(start: scratch.bytes + offset, count: length), as: UTF8.self)

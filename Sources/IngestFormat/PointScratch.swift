@@ -58,6 +58,26 @@ final class PointScratch {
         return false
     }
 
+    /// True when the bytes from `offset` to the end are exactly `word`.
+    func equals(_ word: StaticString, from offset: Int = 0) -> Bool {
+        let len = word.utf8CodeUnitCount
+        guard count - offset == len else { return false }
+        for k in 0..<len where bytes[offset + k] != word.utf8Start[k] { return false }
+        return true
+    }
+
+    /// The bytes from `offset` to the end as text (error messages only).
+    func string(from offset: Int) -> String {
+        String(decoding: UnsafeBufferPointer(start: bytes + offset, count: count - offset), as: UTF8.self)
+    }
+
+    /// The NUL-terminated text at `offset` (error messages only).
+    func cString(at offset: Int) -> String {
+        var end = offset
+        while end < count && bytes[end] != 0 { end += 1 }
+        return String(decoding: UnsafeBufferPointer(start: bytes + offset, count: end - offset), as: UTF8.self)
+    }
+
     func addLabel(key: Int, value: Int) { labelOffsets.append((key, value)) }
 
     /// Drops labels after the first `n`.

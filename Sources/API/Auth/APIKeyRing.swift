@@ -21,7 +21,7 @@ public final class APIKeyRing: Sendable {
     private struct State {
         var byHash: [String: APIKey] = [:]
         var stamp: FileStamp?
-        var checkedAt: Int64 = .min
+        var checkedAt: Int64 = 0
     }
 
     public let path: String

@@ -15,5 +15,6 @@ public enum APIRoutes {
     /// Every area's routes. Add a line here for a new area file.
     public static func register(on router: Router<APIRequestContext>, context api: APIContext) {
         HealthRoutes.register(on: router, context: api)
+        IngestRoutes.register(on: router, context: api)
     }
 }
