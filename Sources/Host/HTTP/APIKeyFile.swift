@@ -8,6 +8,12 @@ public struct APIKeyFileError: Error, CustomStringConvertible, Sendable, Equatab
     /// 1-based line for a malformed entry.
     public var line: Int?
     public var reason: String
+    public init(path: String, line: Int?, reason: String) {
+        self.path = path
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String {
         line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
     }
