@@ -156,4 +156,45 @@ import Testing
         #expect(log.contains("key_id=k"))
         #expect(!log.contains(agent) && !log.contains(reader))
     }
+
+    @Test func aBusyPortIsLoggedAndTheDaemonRunsOn() async throws {
+        let dir = try makeTemporaryDirectory("nazard-busy")
+        // Hold a listening socket on the port nazard is told to use.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        mkdir("\(dir)/plugins.d", 0o755)
+        try """
+            [daemon]
+            state_directory = "\(dir)/state"
+            [http]
+            listen = "127.0.0.1:\(port)"
+            """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "\(Self.buildProducts)/nazard")
+        daemon.arguments = ["--config", "\(dir)/nazar.toml", "--log-target", "stderr", "--runtime-dir", "\(dir)/run"]
+        _ = FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil)
+        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/stderr"))
+        try daemon.run()
+        var log = ""
+        for _ in 0..<100 where !log.contains("nazar_event=http_failed") {
+            try await Task.sleep(for: .milliseconds(100))
+            log = (try? String(contentsOfFile: "\(dir)/stderr", encoding: .utf8)) ?? ""
+        }
+        #expect(log.contains("nazar_event=http_failed"))
+        #expect(log.contains("127.0.0.1:\(port)"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(daemon.isRunning, "nazard must keep running without its API")
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+    }
 }
