@@ -44,6 +44,17 @@ import Testing
         return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// nazard with `dir`/nazar.toml, logging logfmt to `dir`/stderr.
+    static func startNazard(_ dir: String) throws -> Process {
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "\(buildProducts)/nazard")
+        daemon.arguments = ["--config", "\(dir)/nazar.toml", "--log-target", "stderr", "--runtime-dir", "\(dir)/run"]
+        _ = FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil)
+        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/stderr"))
+        try daemon.run()
+        return daemon
+    }
+
     static func request(_ url: String, method: String = "GET", key: String? = nil, headers: [String: String] = [:],
                         body: Data? = nil) async throws -> (Int, Data, [AnyHashable: Any]) {
         var r = URLRequest(url: URL(string: url)!)
@@ -77,12 +88,7 @@ import Testing
         let listing = try Self.run("nazarctl", ["keys", "list", "--config", "\(dir)/nazar.toml"])
         #expect(listing.contains("web1-agent") && !listing.contains(agent))
 
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: "\(Self.buildProducts)/nazard")
-        daemon.arguments = ["--config", "\(dir)/nazar.toml", "--log-target", "stderr", "--runtime-dir", "\(dir)/run"]
-        _ = FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil)
-        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/stderr"))
-        try daemon.run()
+        let daemon = try Self.startNazard(dir)
         defer {
             if daemon.isRunning { kill(daemon.processIdentifier, SIGTERM); daemon.waitUntilExit() }
         }
@@ -178,12 +184,7 @@ import Testing
             [http]
             listen = "127.0.0.1:\(port)"
             """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: "\(Self.buildProducts)/nazard")
-        daemon.arguments = ["--config", "\(dir)/nazar.toml", "--log-target", "stderr", "--runtime-dir", "\(dir)/run"]
-        _ = FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil)
-        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/stderr"))
-        try daemon.run()
+        let daemon = try Self.startNazard(dir)
         var log = ""
         for _ in 0..<100 where !log.contains("nazar_event=http_failed") {
             try await Task.sleep(for: .milliseconds(100))
