@@ -7,6 +7,7 @@ struct Nazarctl: ParsableCommand {
         commandName: "nazarctl",
         abstract: "Inspect and operate the nazar monitoring daemon.",
         subcommands: [StatusCommand.self, PluginsCommand.self, CheckConfig.self, ReplayCommand.self, AlertsCommand.self,
-                      SilenceCommand.self, QueryCommand.self, SeriesCommand.self]
+                      SilenceCommand.self, QueryCommand.self, SeriesCommand.self,
+                      KeysCommand.self]
     )
 }
