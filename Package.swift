@@ -65,7 +65,7 @@ let package = Package(
             // Each area's README says what it owns; they are not resources.
             exclude: ["Systemd/README.md", "Logging/README.md", "Config/README.md", "Plugins/README.md",
                       "Bus/README.md", "Daemon/README.md", "Support/README.md", "Replay/README.md", "Admin/README.md",
-                      "Storage/README.md"]
+                      "Storage/README.md", "Stream/README.md"]
         ),
         .executableTarget(name: "nazard", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
