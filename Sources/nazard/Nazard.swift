@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import Host
 import Logging
@@ -61,8 +62,21 @@ struct Nazard: AsyncParsableCommand {
         await Blocking.run { daemon.start() }
 
         let service = DaemonService(daemon: daemon, notifier: SystemdNotifier(), logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        do {
+            // The HTTP server stops with the daemon; if it cannot bind, the daemon stops too
+            // (the error names the address) rather than run without its API.
+            if let http = try APIServer.makeService(daemon: daemon, logger: Logger(label: "nazard.http")) {
+                services.append(.init(service: http, successTerminationBehavior: .gracefullyShutdownGroup,
+                                      failureTerminationBehavior: .gracefullyShutdownGroup))
+            }
+        } catch {
+            logger.critical("cannot start the HTTP API: \(error)", metadata: ["nazar_event": "start_failed"])
+            await Blocking.run { daemon.shutdown() }
+            throw ExitCode(78)
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
