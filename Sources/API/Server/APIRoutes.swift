@@ -16,5 +16,7 @@ public enum APIRoutes {
     public static func register(on router: Router<APIRequestContext>, context api: APIContext) {
         HealthRoutes.register(on: router, context: api)
         IngestRoutes.register(on: router, context: api)
+        StreamRoutes.register(on: router, context: api)
+        DashboardRoutes.register(on: router, context: api)
     }
 }

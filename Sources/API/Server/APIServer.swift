@@ -44,12 +44,12 @@ public enum APIServer {
             }
             do {
                 return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                                   services: [reload], onServerRunning: running, logger: logger)
+                                   services: [reload, StreamService(hub: api.stream)], onServerRunning: running, logger: logger)
             } catch {
                 throw APIServerError(message: "[http] TLS: \(error)")
             }
         }
-        return Application(router: router, configuration: configuration, services: [reload], onServerRunning: running,
+        return Application(router: router, configuration: configuration, services: [reload, StreamService(hub: api.stream)], onServerRunning: running,
                            logger: logger)
     }
 }

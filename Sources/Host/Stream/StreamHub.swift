@@ -40,6 +40,10 @@ public final class StreamHub: @unchecked Sendable {
     private var filters: [String: StreamFilter] = [:]
     private var nextClientID = 1
     private var stopping = false
+    /// Guarded by `startLock` (start spawns threads that take `lock`).
+    private let startLock = ConditionLock()
+    private var started = false
+    private var startedOK = false
     private var running = 0
     private var shared = Counters()
     private var pointQueue: PointQueue?
@@ -62,6 +66,18 @@ public final class StreamHub: @unchecked Sendable {
 
     /// The id of the newest event (what a client that saw everything sends as Last-Event-ID).
     public var lastEventID: UInt64 { lock.withLock { ring.lastID } }
+
+    /// `start()` unless it already ran (the HTTP route starts the hub with the first
+    /// stream request); true when the hub runs.
+    public func startIfNeeded() -> Bool {
+        startLock.withLock {
+            if !started {
+                started = true
+                startedOK = start()
+            }
+            return startedOK
+        }
+    }
 
     /// Subscribes to the bus and starts both threads; false when a thread cannot be created.
     @discardableResult

@@ -1,0 +1,48 @@
+// The dashboard's router: #/ hosts, #/host/NAME, #/alerts, #/plugins. Each view renders
+// into <main> and returns a cleanup function (timers, streams, charts).
+
+import { get } from './api.js';
+import { escapeHTML } from './format.js';
+import { alertsView } from './views/alerts.js';
+import { hostView } from './views/host.js';
+import { hostsView } from './views/hosts.js';
+import { pluginsView } from './views/plugins.js';
+
+const view = document.getElementById('view');
+let cleanup = null;
+let generation = 0;
+
+async function route() {
+  const mine = ++generation;
+  if (cleanup) { cleanup(); cleanup = null; }
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const parts = hash.split('/').filter(Boolean);
+  document.querySelectorAll('[data-nav]').forEach((a) => a.classList.toggle('active',
+    a.dataset.nav === (parts[0] === 'host' || !parts[0] ? 'hosts' : parts[0])));
+  view.innerHTML = '<p class="muted">Loading…</p>';
+  try {
+    let done;
+    if (parts[0] === 'host' && parts[1]) done = await hostView(view, decodeURIComponent(parts[1]));
+    else if (parts[0] === 'alerts') done = await alertsView(view);
+    else if (parts[0] === 'plugins') done = await pluginsView(view);
+    else done = await hostsView(view);
+    if (mine !== generation) { if (done) done(); return; }
+    cleanup = done;
+  } catch (e) {
+    if (mine === generation) view.innerHTML = `<p class="error">${escapeHTML(e.message)}</p>`;
+  }
+}
+
+async function updateBadge() {
+  try {
+    const { alerts } = await get('/api/v1/alerts?state=firing');
+    const badge = document.getElementById('firing-badge');
+    badge.textContent = alerts.length;
+    badge.hidden = alerts.length === 0;
+  } catch { /* the view shows errors */ }
+}
+
+window.addEventListener('hashchange', route);
+route();
+updateBadge();
+setInterval(updateBadge, 10000);
