@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "IngestFormat", dependencies: ["CZlib"], exclude: ["README.md"]),
         // The HTTP server (Hummingbird): ingest, read API, keys, /metrics, OpenAPI.
         .target(name: "API", dependencies: [
-            "Host", "IngestFormat",
+            "Host", "IngestFormat", "PluginKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -151,7 +151,6 @@ public struct LineProtocolParser {
 
         // Fields: first pass finds them (a line is refused whole on a syntax error, so
         // nothing is delivered before the whole line is known to be well formed).
-        let tagsEnd = scratch.count
         var fields: [(keyOffset: Int, keyLength: Int, valueStart: Int, valueEnd: Int, quoted: Bool)] = []
         while true {
             let keyStart = i
@@ -203,6 +202,8 @@ public struct LineProtocolParser {
             guard i == stop else { throw LineError(column: col(i), reason: "unexpected text after the timestamp") }
         }
 
+        // Names are built after the field keys, which stay where the first pass put them.
+        let fieldsEnd = scratch.count
         for field in fields {
             let index = result.points
             result.points += 1
@@ -222,7 +223,7 @@ public struct LineProtocolParser {
                 refuse(reason)
                 continue
             }
-            scratch.count = tagsEnd
+            scratch.count = fieldsEnd
             let nameOffset = scratch.count
             scratch.appendCopy(of: 0, count: measurementLength)
             scratch.append(UInt8(ascii: "."))

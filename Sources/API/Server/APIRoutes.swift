@@ -16,6 +16,10 @@ public enum APIRoutes {
     public static func register(on router: Router<APIRequestContext>, context api: APIContext) {
         HealthRoutes.register(on: router, context: api)
         IngestRoutes.register(on: router, context: api)
+        ReadRoutes.register(on: router, context: api)
+        AlertRoutes.register(on: router, context: api)
+        MetricsRoutes.register(on: router, context: api)
+        OpenAPIRoutes.register(on: router, context: api)
         StreamRoutes.register(on: router, context: api)
         DashboardRoutes.register(on: router, context: api)
     }
