@@ -84,8 +84,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], exclude: ["README.md"]),
+        // Agent mode: forwards the bus's points to a central nazard's ingest API (disk buffer, gzip, libcurl).
+        .target(name: "Agent", dependencies: [
+            "Host", "IngestFormat", "NotifierKit", "PluginKit",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "nazard", dependencies: [
-            "Host", "API", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Host", "API", "Agent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nazarctl", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -108,7 +114,7 @@ let package = Package(
         // Its end-to-end tests dlopen the built libdetector-iforest.so (swift build --build-tests builds it).
         .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
-        .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures", "Browser"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
         .testTarget(name: "StorageTests", dependencies: ["Host"]),
         // HTTP handlers in-process (HummingbirdTesting), parsers, keys, and a real nazard on loopback.

@@ -8,10 +8,12 @@ import PluginKit
 /// hub's fan-out thread only.
 final class StreamEncoder {
     private let registry: SeriesRegistry
-    /// Per series id, its rendered prefix (empty: not rendered yet).
-    private var prefixes: [[UInt8]] = []
+    private let prefixes: SeriesJSONPrefixes
 
-    init(registry: SeriesRegistry) { self.registry = registry }
+    init(registry: SeriesRegistry) {
+        self.registry = registry
+        prefixes = SeriesJSONPrefixes(registry: registry)
+    }
 
     /// The `points` event with the points of `event` that pass `filter`; nil when none do.
     func points(_ event: StreamEvent, _ points: [BusPoint], filter: StreamFilter) -> [UInt8]? {
@@ -26,12 +28,7 @@ final class StreamEncoder {
             } else {
                 out.append(UInt8(ascii: ","))
             }
-            out.append(contentsOf: prefix(p.series))
-            out.append(contentsOf: #""value":"#.utf8)
-            Self.appendNumber(p.value, to: &out)
-            out.append(contentsOf: #","timestamp":"#.utf8)
-            Self.appendInteger(p.timestamp, to: &out)
-            out.append(UInt8(ascii: "}"))
+            PointJSON.appendPoint(prefix: prefixes.prefix(p.series), value: p.value, timestamp: p.timestamp, to: &out)
         }
         guard any else { return nil }
         out.append(contentsOf: "]\n\n".utf8)
@@ -49,17 +46,17 @@ final class StreamEncoder {
         out.append(contentsOf: #"","severity":""#.utf8)
         out.append(contentsOf: alert.severity.description.utf8)
         out.append(contentsOf: #"","labels":"#.utf8)
-        Self.appendLabels(alert.labels, to: &out)
+        PointJSON.appendLabels(alert.labels, to: &out)
         out.append(contentsOf: #","summary":"#.utf8)
         JSONEscaping.appendQuoted(alert.summary, to: &out)
         out.append(contentsOf: #","value":"#.utf8)
-        Self.appendNumber(alert.value, to: &out)
+        PointJSON.appendNumber(alert.value, to: &out)
         out.append(contentsOf: #","score":"#.utf8)
-        Self.appendNumber(alert.score, to: &out)
+        PointJSON.appendNumber(alert.score, to: &out)
         out.append(contentsOf: #","timestamp":"#.utf8)
-        Self.appendInteger(alert.timestamp, to: &out)
+        PointJSON.appendInteger(alert.timestamp, to: &out)
         out.append(contentsOf: #","startsAt":"#.utf8)
-        Self.appendInteger(alert.startsAt, to: &out)
+        PointJSON.appendInteger(alert.startsAt, to: &out)
         out.append(contentsOf: #","source":"#.utf8)
         JSONEscaping.appendQuoted(alert.source, to: &out)
         out.append(contentsOf: #","fingerprint":""#.utf8)
@@ -92,54 +89,5 @@ final class StreamEncoder {
         out.append(contentsOf: "\nevent: ".utf8)
         out.append(contentsOf: name.utf8)
         out.append(contentsOf: "\ndata: ".utf8)
-    }
-
-    private func prefix(_ series: UInt64) -> [UInt8] {
-        let i = Int(series)
-        if i >= prefixes.count { prefixes.append(contentsOf: repeatElement([], count: max(i + 1 - prefixes.count, 1024))) }
-        if prefixes[i].isEmpty {
-            var out: [UInt8] = Array(#"{"metric":"#.utf8)
-            JSONEscaping.appendQuoted(registry.name(of: series), to: &out)
-            out.append(contentsOf: #","labels":"#.utf8)
-            Self.appendLabels(registry.labels(of: series), to: &out)
-            out.append(UInt8(ascii: ","))
-            prefixes[i] = out
-        }
-        return prefixes[i]
-    }
-
-    static func appendLabels(_ labels: [(String, String)], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        for (i, (k, v)) in labels.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONEscaping.appendQuoted(k, to: &out)
-            out.append(UInt8(ascii: ":"))
-            JSONEscaping.appendQuoted(v, to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
-    }
-
-    static func appendInteger(_ v: Int64, to out: inout [UInt8]) {
-        if v == 0 { out.append(UInt8(ascii: "0")); return }
-        var n = v.magnitude
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var count = 0
-            while n > 0 {
-                buf[count] = UInt8(48 + n % 10)
-                n /= 10
-                count += 1
-            }
-            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buf[i]) }
-        }
-    }
-
-    /// Integers as integers, other values in Swift's shortest round-trip form (a small
-    /// string, so usually no heap allocation), null when not finite (JSON has no NaN).
-    static func appendNumber(_ v: Double, to out: inout [UInt8]) {
-        guard v.isFinite else { out.append(contentsOf: "null".utf8); return }
-        if v == v.rounded(), abs(v) < 1e15 { appendInteger(Int64(v), to: &out); return }
-        out.append(contentsOf: v.description.utf8)
     }
 }

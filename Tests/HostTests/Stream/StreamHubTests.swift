@@ -207,12 +207,12 @@ import Testing
     @Test func encoderWritesNumbersAsJSON() {
         var out: [UInt8] = []
         for v in [0.0, -3, 12.5, 1e20, 0.1, .infinity, -.nan, 1.0 / 3] {
-            StreamEncoder.appendNumber(v, to: &out)
+            PointJSON.appendNumber(v, to: &out)
             out.append(UInt8(ascii: " "))
         }
         #expect(String(decoding: out, as: UTF8.self) == "0 -3 12.5 1e+20 0.1 null null 0.3333333333333333 ")
         out = []
-        StreamEncoder.appendInteger(.min, to: &out)
+        PointJSON.appendInteger(.min, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "-9223372036854775808")
     }
 }
