@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(name: "nazarctl", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
+        .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit", "IngestFormat"], path: "bench/nazar-bench"),
         // Per-alert cost of notifier-slack vs. the documented C webhook notifier, over loopback HTTP.
         .executableTarget(name: "notify-bench", dependencies: ["PluginAPI"], path: "bench/notify-bench"),
         .executableTarget(name: "iforest-bench", dependencies: ["PluginKit"], path: "bench/iforest-bench"),
@@ -117,6 +117,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures", "Browser"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
         .testTarget(name: "StorageTests", dependencies: ["Host"]),
+        .testTarget(name: "IngestFormatTests", dependencies: ["IngestFormat"]),
         // HTTP handlers in-process (HummingbirdTesting), parsers, keys, and a real nazard on loopback.
         .testTarget(name: "APITests", dependencies: [
             "API", "IngestFormat", "Host",

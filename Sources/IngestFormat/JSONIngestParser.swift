@@ -18,7 +18,7 @@ public struct JSONIngestParser {
     public func parse<Sink: IngestSink>(_ body: UnsafeRawBufferPointer, into sink: inout Sink) -> IngestResult {
         var result = IngestResult()
         var lines = LineCounter()
-        guard let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+        guard let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self), body.count > 0 else {
             result.fatal = IngestRefusal(index: 0, line: 1, column: 1, reason: "empty body")
             return result
         }
@@ -301,7 +301,7 @@ public struct JSONIngestParser {
             do throws(NumberParsing.Failure) {
                 _ = try NumberParsing.double(r.p + r.i, len, json: true)
             } catch {
-                if error == .syntax || len == 0 { throw JSONSyntaxError(offset: r.i, reason: len == 0 ? "unexpected character" : "malformed number") }
+                if error == .syntax || len == 0 { throw JSONSyntaxError(offset: r.i, reason: len == 0 ? "expected a value" : "malformed number") }
             }
             r.i += len
         }

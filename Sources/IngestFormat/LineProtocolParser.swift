@@ -151,7 +151,8 @@ public struct LineProtocolParser {
 
         // Fields: first pass finds them (a line is refused whole on a syntax error, so
         // nothing is delivered before the whole line is known to be well formed).
-        var fields: [(keyOffset: Int, keyLength: Int, valueStart: Int, valueEnd: Int, quoted: Bool)] = []
+        // Reused across lines: no allocation per line once it has grown.
+        scratch.fields.removeAll(keepingCapacity: true)
         while true {
             let keyStart = i
             let keyOffset = scratch.count
@@ -176,7 +177,7 @@ public struct LineProtocolParser {
                 while i < stop && p[i] != UInt8(ascii: ",") && p[i] != 0x20 { i += 1 }
             }
             guard i > valueStart else { throw LineError(column: col(valueStart), reason: "field '\(text(keyOffset))' has an empty value") }
-            fields.append((keyOffset, keyLength, valueStart, i, quoted))
+            scratch.fields.append(LineField(keyOffset: keyOffset, keyLength: keyLength, valueStart: valueStart, valueEnd: i, quoted: quoted))
             if i < stop && p[i] == UInt8(ascii: ",") {
                 i += 1
                 continue
@@ -204,7 +205,7 @@ public struct LineProtocolParser {
 
         // Names are built after the field keys, which stay where the first pass put them.
         let fieldsEnd = scratch.count
-        for field in fields {
+        for field in scratch.fields {
             let index = result.points
             result.points += 1
             let valueText = UnsafeBufferPointer(start: p + field.valueStart, count: field.valueEnd - field.valueStart)
@@ -282,4 +283,13 @@ public struct LineProtocolParser {
     private func fieldName(_ offset: Int, _ length: Int) -> String {
         String(decoding: UnsafeBufferPointer(start: scratch.bytes + offset, count: length), as: UTF8.self)
     }
+}
+
+/// Where one field of a line is: its unescaped key in the scratch, its raw value in the input.
+struct LineField {
+    var keyOffset: Int
+    var keyLength: Int
+    var valueStart: Int
+    var valueEnd: Int
+    var quoted: Bool
 }

@@ -13,6 +13,8 @@ final class PointScratch {
     private(set) var labelOffsets: [(Int, Int)] = []
     private var labels: UnsafeMutablePointer<IngestLabel>
     private var labelCapacity: Int
+    /// The fields of the line being parsed (line protocol), reused line after line.
+    var fields: [LineField] = []
 
     init(capacity: Int = 1024) {
         self.capacity = capacity

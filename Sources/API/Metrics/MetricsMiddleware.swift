@@ -22,7 +22,8 @@ struct MetricsMiddleware: RouterMiddleware {
 
     private func record(_ request: Request, _ context: Context, status: Int, start: Int64) {
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
-        // Unmatched paths share one label value, so scanners cannot grow the series count.
+        // Router middleware runs for matched routes; the fallback keeps the label bounded
+        // should that ever change (scanners must not grow the series count).
         let route = context.endpointPath ?? "unmatched"
         metrics.request(method: request.method.rawValue, route: route, status: status, seconds: seconds)
     }

@@ -119,24 +119,14 @@ enum AlertRoutes {
         }
     }
 
+    /// A firing alert has no history id yet: written as its record without one.
     static func writeAlert(_ w: inout JSONWriter, _ a: AlertEvent) {
-        w.objectStart()
-        w.key("fingerprint"); w.string(String(a.fingerprint, radix: 16))
-        w.key("rule"); w.string(a.rule)
-        w.key("severity"); w.string("\(a.severity)")
-        w.key("state"); w.string("\(a.state)")
-        w.key("labels"); w.objectStart(); for (k, v) in a.labels { w.key(k); w.string(v) }; w.objectEnd()
-        w.key("summary"); w.string(a.summary)
-        w.key("value"); w.double(a.value)
-        w.key("starts_at"); w.int(a.startsAt)
-        w.key("timestamp"); w.int(a.timestamp)
-        w.key("source"); w.string(a.source)
-        w.objectEnd()
+        writeRecord(&w, AlertRecord(a), withID: false)
     }
 
-    static func writeRecord(_ w: inout JSONWriter, _ r: AlertRecord) {
+    static func writeRecord(_ w: inout JSONWriter, _ r: AlertRecord, withID: Bool = true) {
         w.objectStart()
-        w.key("id"); w.int(r.id)
+        if withID { w.key("id"); w.int(r.id) }
         w.key("fingerprint"); w.string(String(r.fingerprint, radix: 16))
         w.key("rule"); w.string(r.rule)
         w.key("severity"); w.string(r.severity)

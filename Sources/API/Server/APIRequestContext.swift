@@ -24,19 +24,23 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 
-    /// Throws 401 (no key) or 403 (key without the scope) unless the caller holds `scope`.
+    /// Throws 401 (no key) or 403 (key without the scope) unless the caller holds `scope`
+    /// (admin holds every scope). Each refusal is logged with the key id, never the key.
     public func require(_ scope: APIScope) throws(APIError) {
+        let refusal: APIError
         switch principal {
         case .anonymous:
-            throw APIError.unauthorized("this route needs an API key with the '\(scope.rawValue)' scope (Authorization: Bearer KEY)")
+            refusal = .unauthorized("this route needs an API key with the '\(scope.rawValue)' scope (Authorization: Bearer KEY)")
         case .localReader:
-            if scope != .read {
-                throw APIError.unauthorized("localhost requests without a key may only read; '\(scope.rawValue)' needs an API key")
-            }
+            if scope == .read { return }
+            refusal = .unauthorized("localhost requests without a key may only read; '\(scope.rawValue)' needs an API key")
         case let .key(key):
-            if !key.scopes.contains(scope) && !key.scopes.contains(.admin) {
-                throw APIError.forbidden("key \(key.id) lacks the '\(scope.rawValue)' scope")
-            }
+            if key.scopes.contains(scope) || key.scopes.contains(.admin) { return }
+            refusal = .forbidden("key \(key.id) lacks the '\(scope.rawValue)' scope")
         }
+        logger.warning("request refused: \(refusal.message)",
+                       metadata: ["nazar_event": "api_auth_refused", "key_id": "\(principal.logID)",
+                                  "path": "\(endpointPath ?? "-")", "peer": "\(remoteAddress?.description ?? "-")"])
+        throw refusal
     }
 }

@@ -8,6 +8,12 @@ public struct APIKeyFileError: Error, CustomStringConvertible, Sendable, Equatab
     /// 1-based line for a malformed entry.
     public var line: Int?
     public var reason: String
+    public init(path: String, line: Int?, reason: String) {
+        self.path = path
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String {
         line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
     }
@@ -18,7 +24,8 @@ public struct APIKeyFileError: Error, CustomStringConvertible, Sendable, Equatab
 /// `#` comments. Written by `nazarctl keys`, read by nazard.
 ///
 /// Writes replace the file atomically (temporary file, fsync, rename) with mode 0600, so
-/// nazard never reads half a file. Not thread-safe; callers serialise.
+/// nazard never reads half a file; written by root, the file is given to the owner of
+/// its directory (the daemon's user). Not thread-safe; callers serialise.
 public enum APIKeyFile {
     static let header = "# nazar API keys (nazarctl keys add|list|revoke). Only SHA-256 hashes of the keys are stored.\n"
         + "# id\tname\tscopes\thost\trate\tsha256\tcreated\n"
@@ -107,6 +114,13 @@ public enum APIKeyFile {
                 throw error
             }
             offset += n
+        }
+        // root (nazarctl under sudo) writes the file for the daemon's user: it takes the
+        // owner of its directory (the state directory belongs to the nazar user).
+        var dirStat = stat()
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        if geteuid() == 0, stat(directory.isEmpty ? "/" : directory, &dirStat) == 0, dirStat.st_uid != 0 {
+            _ = fchown(fd, dirStat.st_uid, dirStat.st_gid)
         }
         // fchmod as well: an existing temporary file keeps its old mode through O_CREAT.
         guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
