@@ -35,7 +35,9 @@ final class HTTPNazard {
         handle.seekToEndOfFile()
         handle.write(Data("\n[http]\nlisten = \"127.0.0.1:\(port)\"\n\(extraConfig)\n".utf8))
         try handle.close()
-        process = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "stderr"])
+        // Warnings only: nobody reads the stderr pipe until the end, and a full pipe would
+        // stall the daemon's logging.
+        process = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "stderr", "--log-level", "warning"])
         guard LoopbackHTTP.waitForServer(port: port) else {
             throw TestError("nazard's HTTP API did not answer on \(port); stderr: \(process.stderrText)")
         }

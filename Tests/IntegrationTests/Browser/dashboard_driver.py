@@ -73,8 +73,10 @@ class Browser:
 
     def wait(self, expression, what, timeout=30):
         deadline = time.time() + timeout
+        # A DOM node comes back by value as {} (falsy here): report it as true.
+        probe = f"(() => {{ const v = ({expression}); return v instanceof Node ? true : v; }})()"
         while time.time() < deadline:
-            value = self.eval(expression)
+            value = self.eval(probe)
             if value:
                 return value
             time.sleep(0.25)
