@@ -6,18 +6,18 @@ import Foundation
 final class HTTPNazard {
     let dir: String
     let port: Int
-    let process: NazardProcess
+    private(set) var process: NazardProcess
     let config: String
 
     var base: String { "http://127.0.0.1:\(port)" }
     var keysFile: String { "\(dir)/state/api-keys" }
 
     init(tag: String, interval: String = "1s", firingRule: Bool = false, extraConfig: String = "",
-         plugins extra: [String: String] = [:]) throws {
+         hostname: String = "itest", collector: Bool = true, plugins extra: [String: String] = [:]) throws {
         dir = try makeTemporaryDirectory(tag)
         port = try LoopbackHTTP.freePort()
         var plugins = extra
-        plugins["collector-system"] = "plugin = \"collector-system\"\ninterval = \"\(interval)\"\n[config]\ntop_processes = 5\n"
+        if collector { plugins["collector-system"] = "plugin = \"collector-system\"\ninterval = \"\(interval)\"\n[config]\ntop_processes = 5\n" }
         if firingRule {
             plugins["detector-threshold"] = """
                 plugin = "detector-threshold"
@@ -31,16 +31,31 @@ final class HTTPNazard {
                 """
         }
         config = try writeConfig(in: dir, selfMetrics: "1s", plugins: plugins)
+        if hostname != "itest" {
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            try text.replacingOccurrences(of: #"hostname = "itest""#, with: "hostname = \"\(hostname)\"")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: config))
         handle.seekToEndOfFile()
         handle.write(Data("\n[http]\nlisten = \"127.0.0.1:\(port)\"\n\(extraConfig)\n".utf8))
         try handle.close()
+        process = try Self.launch(config: config, dir: dir, port: port)
+    }
+
+    private static func launch(config: String, dir: String, port: Int) throws -> NazardProcess {
         // Warnings only: nobody reads the stderr pipe until the end, and a full pipe would
         // stall the daemon's logging.
-        process = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "stderr", "--log-level", "warning"])
+        let process = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "stderr", "--log-level", "warning"])
         guard LoopbackHTTP.waitForServer(port: port) else {
             throw TestError("nazard's HTTP API did not answer on \(port); stderr: \(process.stderrText)")
         }
+        return process
+    }
+
+    /// Starts the daemon again (after `stop`) with the same configuration, state and port.
+    func startAgain() throws {
+        process = try Self.launch(config: config, dir: dir, port: port)
     }
 
     /// Creates an API key with `nazarctl keys add` and returns it.
