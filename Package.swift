@@ -117,6 +117,8 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures", "Browser"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
         .testTarget(name: "StorageTests", dependencies: ["Host"]),
+        // Agent mode's disk buffer, backoff, answer handling and [agent] settings.
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Host", "IngestFormat"]),
         .testTarget(name: "IngestFormatTests", dependencies: ["IngestFormat"]),
         // HTTP handlers in-process (HummingbirdTesting), parsers, keys, and a real nazard on loopback.
         .testTarget(name: "APITests", dependencies: [

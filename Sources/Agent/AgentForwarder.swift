@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Why agent mode cannot start (the message names the file or setting).
-public struct AgentError: Error, CustomStringConvertible, Sendable {
+public struct AgentError: Error, CustomStringConvertible, Sendable, Equatable {
     public var message: String
     public var description: String { message }
 }
