@@ -10,6 +10,18 @@ final class HTTPNazard {
     let config: String
 
     var base: String { "http://127.0.0.1:\(port)" }
+
+    /// A detector-threshold instance whose rule `cpu_any` holds at once (cpu.total > -1).
+    static let firingRule = """
+        plugin = "detector-threshold"
+        subscribe = ["metrics.*.cpu.#"]
+        [[config.rules]]
+        name = "cpu_any"
+        metric = "cpu.total"
+        labels = { core = "" }
+        above = -1
+        severity = "warning"
+        """
     var keysFile: String { "\(dir)/state/api-keys" }
 
     init(tag: String, interval: String = "1s", firingRule: Bool = false, extraConfig: String = "",
@@ -18,18 +30,7 @@ final class HTTPNazard {
         port = try LoopbackHTTP.freePort()
         var plugins = extra
         if collector { plugins["collector-system"] = "plugin = \"collector-system\"\ninterval = \"\(interval)\"\n[config]\ntop_processes = 5\n" }
-        if firingRule {
-            plugins["detector-threshold"] = """
-                plugin = "detector-threshold"
-                subscribe = ["metrics.*.cpu.#"]
-                [[config.rules]]
-                name = "cpu_any"
-                metric = "cpu.total"
-                labels = { core = "" }
-                above = -1
-                severity = "warning"
-                """
-        }
+        if firingRule { plugins["detector-threshold"] = Self.firingRule }
         config = try writeConfig(in: dir, selfMetrics: "1s", plugins: plugins)
         if hostname != "itest" {
             let text = try String(contentsOfFile: config, encoding: .utf8)

@@ -62,16 +62,7 @@ import Testing
         #expect((cpu["timestamp"] as? Int64 ?? 0) > 1_700_000_000_000_000_000)
 
         // A rule that holds at once is loaded by a reload: its firing arrives as an alert event.
-        try """
-            plugin = "detector-threshold"
-            subscribe = ["metrics.*.cpu.#"]
-            [[config.rules]]
-            name = "cpu_any"
-            metric = "cpu.total"
-            labels = { core = "" }
-            above = -1
-            severity = "warning"
-            """.write(toFile: "\(nazard.dir)/plugins.d/detector-threshold.toml", atomically: true, encoding: .utf8)
+        try HTTPNazard.firingRule.write(toFile: "\(nazard.dir)/plugins.d/detector-threshold.toml", atomically: true, encoding: .utf8)
         nazard.process.signal(SIGHUP)
         let withAlert = events(c) { $0.contains { $0.name == "alert" } }
         let alert = try #require(withAlert.first { $0.name == "alert" })

@@ -183,18 +183,18 @@ public final class StreamHub: @unchecked Sendable {
                 // Points popped before an alert are sealed before it. The bus queues points
                 // and alerts separately, so across the two kinds order holds only to
                 // within one batch interval; within each kind it is exact.
-                var sealed = false
+                var sealed: UInt64 = 0
                 if !pending.isEmpty && (now >= nextSeal || !newAlerts.isEmpty || stopping) {
                     ring.append(.points(pending), now: now)
                     pending.removeAll(keepingCapacity: true)
-                    sealed = true
+                    sealed += 1
                 }
                 for a in newAlerts {
                     ring.append(.alert(a), now: now)
-                    sealed = true
+                    sealed += 1
                 }
-                if sealed {
-                    shared.events = UInt64(ring.nextID - 1)
+                if sealed > 0 {
+                    shared.events &+= sealed
                     lock.broadcast(.first)
                 }
                 return stopping

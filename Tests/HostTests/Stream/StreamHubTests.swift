@@ -73,6 +73,7 @@ import Testing
         #expect((point["labels"] as? [String: String]) == ["host": "web1"])
         #expect(point["timestamp"] as? Int64 == 1_700_000_000_000_000_000)
         #expect(got.comments.first == "connected")
+        #expect(hub.counters.events == 4)
     }
 
     @Test func filtersPickSeriesAndAlertsByLabels() async throws {

@@ -1,7 +1,7 @@
 // The dashboard's router: #/ hosts, #/host/NAME, #/alerts, #/plugins. Each view renders
 // into <main> and returns a cleanup function (timers, streams, charts).
 
-import { get } from './api.js';
+import { get, storeKey } from './api.js';
 import { escapeHTML } from './format.js';
 import { alertsView } from './views/alerts.js';
 import { hostView } from './views/host.js';
@@ -29,7 +29,19 @@ async function route() {
     if (mine !== generation) { if (done) done(); return; }
     cleanup = done;
   } catch (e) {
-    if (mine === generation) view.innerHTML = `<p class="error">${escapeHTML(e.message)}</p>`;
+    if (mine !== generation) return;
+    view.innerHTML = `<p class="error">${escapeHTML(e.message)}</p>`;
+    // Away from localhost (or with auth = "required") reads need a key: ask for one.
+    if (e.status === 401 || e.status === 403) {
+      view.insertAdjacentHTML('beforeend', `<form id="key-form"><label>API key (read scope or more)
+        <input name="key" type="password" autocomplete="off"></label> <button class="primary">Use key</button>
+        <p class="muted">Kept in this browser's localStorage.</p></form>`);
+      view.querySelector('#key-form').addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        storeKey(ev.target.elements.key.value.trim());
+        route();
+      });
+    }
   }
 }
 
