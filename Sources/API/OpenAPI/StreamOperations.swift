@@ -27,9 +27,13 @@ extension DashboardRoutes {
     static let operations: [OpenAPIOperation] = [
         OpenAPIOperation("get", "/", summary: "The dashboard (index.html)", scope: nil,
                          responses: [("200", "HTML", "text/html", ""), ("404", "Dashboard files not installed", "application/json", "")]),
-        OpenAPIOperation("get", "/dashboard/{path}", summary: "The dashboard's scripts and styles", scope: nil,
-                         parameters: [.init("path", in: "path", required: true, "A file under the dashboard directory")],
-                         responses: [("200", "The file", "text/javascript", ""), ("404", "No such file", "application/json", "")]),
+    ] + (1...3).map { depth in
+        let names = (1...depth).map { "p\($0)" }
+        return OpenAPIOperation("get", "/dashboard/" + names.map { "{\($0)}" }.joined(separator: "/"),
+                                summary: "The dashboard's scripts and styles (\(depth) path segment\(depth == 1 ? "" : "s"))", scope: nil,
+                                parameters: names.map { .init($0, in: "path", required: true, "A path segment under the dashboard directory") },
+                                responses: [("200", "The file", "text/javascript", ""), ("404", "No such file", "application/json", "")])
+    } + [
         OpenAPIOperation("get", "/static/chart.js", summary: "Chart.js, from Debian's libjs-chart.js", scope: nil,
                          responses: [("200", "Chart.js (UMD build)", "text/javascript", ""),
                                      ("404", "libjs-chart.js not installed", "application/json", "")]),

@@ -9,8 +9,13 @@ enum DashboardRoutes {
     static func register(on router: Router<APIRequestContext>, context api: APIContext) {
         let files = DashboardFiles.locate()
         router.get("/") { _, _ in try serve(files, "index.html") }
-        router.get("/dashboard/**") { _, context in
-            try serve(files, context.parameters.getCatchAll().joined(separator: "/"))
+        // One route per depth (the dashboard's tree is at most three deep), so each has a
+        // plain OpenAPI path template.
+        for depth in 1...3 {
+            let names = (1...depth).map { "p\($0)" }
+            router.get(RouterPath("/dashboard/" + names.map { "{\($0)}" }.joined(separator: "/"))) { _, context in
+                try serve(files, names.map { context.parameters.get($0) ?? "" }.joined(separator: "/"))
+            }
         }
         router.get("/static/chart.js") { _, _ in
             guard let bytes = files.chart() else {
