@@ -61,10 +61,11 @@ public struct AgentSettings: Sendable, Equatable {
                 s.forwardTo = url.hasSuffix("/") ? String(url.dropLast()) : url
             }
         }
-        if let f = reader.nonEmptyString(table, "key_file", at: base) { s.keyFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
+        // "" leaves a path unset (the shipped nazar.toml lists every key this way).
+        if let f = reader.string(table, "key_file", at: base), !f.isEmpty { s.keyFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
         if let n = reader.integer(table, "batch_points", at: base, range: 1...1_000_000) { s.batchPoints = n }
         if let d = reader.duration(table, "flush_interval", at: base, minimum: .milliseconds(10)) { s.flushInterval = d }
-        if let f = reader.nonEmptyString(table, "buffer_directory", at: base) {
+        if let f = reader.string(table, "buffer_directory", at: base), !f.isEmpty {
             s.bufferDirectory = ConfigPaths.resolve(f, relativeTo: sourcePath)
         }
         if let n = reader.integer(table, "buffer_max_bytes", at: base, range: (64 << 10)...(1 << 40)) { s.bufferMaxBytes = n }
@@ -75,7 +76,7 @@ public struct AgentSettings: Sendable, Equatable {
             reader.error("retry_max is shorter than retry_min", at: base.appending("retry_max"))
             s.retryMax = s.retryMin
         }
-        if let f = reader.nonEmptyString(table, "ca_file", at: base) { s.caFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
+        if let f = reader.string(table, "ca_file", at: base), !f.isEmpty { s.caFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
         if s.forwardTo != nil && s.keyFile == nil {
             reader.error("forward_to needs key_file: a file holding an ingest key of the central nazard", at: base.appending("key_file"))
         }

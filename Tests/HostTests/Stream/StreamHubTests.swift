@@ -171,7 +171,7 @@ import Testing
         let hub = hub { $0.heartbeatInterval = .milliseconds(50) }
         defer { hub.stop() }
         let client = hub.connect(matchers: [], includeAlerts: true)
-        let got = await read(client, timeout: .seconds(3)) { $0.comments.filter { $0 == "heartbeat" }.count >= 2 }
+        let got = await read(client, timeout: .seconds(10)) { $0.comments.filter { $0 == "heartbeat" }.count >= 2 }
         #expect(got.comments.filter { $0 == "heartbeat" }.count >= 2)
         #expect(got.events.isEmpty)
     }
