@@ -50,7 +50,18 @@ public struct JSONIngestParser {
         return result
     }
 
-    private enum Member { case metric, labels, value, timestamp }
+    private enum Member {
+        case metric, labels, value, timestamp
+
+        var bit: UInt8 {
+            switch self {
+            case .metric: return 1
+            case .labels: return 2
+            case .value: return 4
+            case .timestamp: return 8
+            }
+        }
+    }
 
     private func parsePoints<Sink: IngestSink>(_ r: inout Reader, sink: inout Sink, result: inout IngestResult,
                                                lines: inout LineCounter) throws(JSONSyntaxError) {
@@ -65,7 +76,7 @@ public struct JSONIngestParser {
             var nameOffset = -1
             var value: Double? = nil
             var timestamp: Int64? = nil
-            var seen: Set<Int> = []
+            var seen: UInt8 = 0  // one bit per member (no Set per point)
             scratch.reset()
             try r.expect(UInt8(ascii: "{"), "a point object")
             if !r.consume(UInt8(ascii: "}")) {
@@ -88,7 +99,9 @@ public struct JSONIngestParser {
                         try skipValue(&r, depth: 0)
                         continue
                     }
-                    if !seen.insert(member.hashValue).inserted, problem == nil { problem = "member '\(member)' appears twice" }
+                    let bit = member.bit
+                    if seen & bit != 0, problem == nil { problem = "member '\(member)' appears twice" }
+                    seen |= bit
                     switch member {
                     case .metric:
                         guard r.peek == UInt8(ascii: "\"") else {

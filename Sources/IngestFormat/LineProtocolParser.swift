@@ -246,34 +246,43 @@ public struct LineProtocolParser {
         case failure(String)
     }
 
+    /// Booleans InfluxDB accepts, and their values.
+    private static let booleans: [(StaticString, Double)] = [
+        ("t", 1), ("T", 1), ("true", 1), ("True", 1), ("TRUE", 1),
+        ("f", 0), ("F", 0), ("false", 0), ("False", 0), ("FALSE", 0),
+    ]
+
+    /// The value of a field; text is only made for an error message (no allocation on
+    /// the good path).
     private func fieldValue(_ v: UnsafeBufferPointer<UInt8>) -> FieldValue {
         let p = v.baseAddress!
         let n = v.count
-        let shown = String(decoding: v, as: UTF8.self)
-        switch shown {
-        case "t", "T", "true", "True", "TRUE": return .success(1)
-        case "f", "F", "false", "False", "FALSE": return .success(0)
-        default: break
+        func shown() -> String { String(decoding: v, as: UTF8.self) }
+        let first = p[0] | 0x20
+        if n <= 5 && (first == UInt8(ascii: "t") || first == UInt8(ascii: "f")) {
+            for (word, value) in Self.booleans where word.utf8CodeUnitCount == n && memcmp(word.utf8Start, p, n) == 0 {
+                return .success(value)
+            }
         }
         let last = p[n - 1]
         if last == UInt8(ascii: "i") {
             do throws(NumberParsing.Failure) {
                 return .success(Double(try NumberParsing.int64(p, n - 1)))
             } catch {
-                return .failure(error == .overflow ? "integer \(shown) is out of the 64-bit range" : "'\(shown)' is not an integer")
+                return .failure(error == .overflow ? "integer \(shown()) is out of the 64-bit range" : "'\(shown())' is not an integer")
             }
         }
         if last == UInt8(ascii: "u") {
             do throws(NumberParsing.Failure) {
                 return .success(Double(try NumberParsing.uint64(p, n - 1)))
             } catch {
-                return .failure(error == .overflow ? "unsigned integer \(shown) is out of the 64-bit range" : "'\(shown)' is not an unsigned integer")
+                return .failure(error == .overflow ? "unsigned integer \(shown()) is out of the 64-bit range" : "'\(shown())' is not an unsigned integer")
             }
         }
         do throws(NumberParsing.Failure) {
             return .success(try NumberParsing.double(p, n))
         } catch {
-            return .failure(error == .notFinite ? "value \(shown) is not a finite number (NaN and Inf are refused)" : "'\(shown)' is not a number")
+            return .failure(error == .notFinite ? "value \(shown()) is not a finite number (NaN and Inf are refused)" : "'\(shown())' is not a number")
         }
     }
 

@@ -84,11 +84,10 @@ struct Nazard: AsyncParsableCommand {
         if let agent { services.append(.init(service: AgentService(forwarder: agent))) }
         services.append(.init(service: service))
         do {
-            // The HTTP server stops with the daemon; if it cannot bind, the daemon stops too
-            // (the error names the address) rather than run without its API.
+            // The HTTP server stops with the daemon. If it cannot bind it logs why and ends
+            // alone: collectors, detectors and notifiers keep running.
             if let http = try APIServer.makeService(daemon: daemon, logger: Logger(label: "nazard.http")) {
-                services.append(.init(service: http, successTerminationBehavior: .gracefullyShutdownGroup,
-                                      failureTerminationBehavior: .gracefullyShutdownGroup))
+                services.append(.init(service: http, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
             }
         } catch {
             logger.critical("cannot start the HTTP API: \(error)", metadata: ["nazar_event": "start_failed"])

@@ -44,6 +44,17 @@ import Testing
         return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// nazard with `dir`/nazar.toml, logging logfmt to `dir`/stderr.
+    static func startNazard(_ dir: String) throws -> Process {
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "\(buildProducts)/nazard")
+        daemon.arguments = ["--config", "\(dir)/nazar.toml", "--log-target", "stderr", "--runtime-dir", "\(dir)/run"]
+        _ = FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil)
+        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/stderr"))
+        try daemon.run()
+        return daemon
+    }
+
     static func request(_ url: String, method: String = "GET", key: String? = nil, headers: [String: String] = [:],
                         body: Data? = nil) async throws -> (Int, Data, [AnyHashable: Any]) {
         var r = URLRequest(url: URL(string: url)!)
@@ -77,12 +88,7 @@ import Testing
         let listing = try Self.run("nazarctl", ["keys", "list", "--config", "\(dir)/nazar.toml"])
         #expect(listing.contains("web1-agent") && !listing.contains(agent))
 
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: "\(Self.buildProducts)/nazard")
-        daemon.arguments = ["--config", "\(dir)/nazar.toml", "--log-target", "stderr", "--runtime-dir", "\(dir)/run"]
-        _ = FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil)
-        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/stderr"))
-        try daemon.run()
+        let daemon = try Self.startNazard(dir)
         defer {
             if daemon.isRunning { kill(daemon.processIdentifier, SIGTERM); daemon.waitUntilExit() }
         }
@@ -155,5 +161,41 @@ import Testing
         let log = (try? String(contentsOfFile: "\(dir)/stderr", encoding: .utf8)) ?? ""
         #expect(log.contains("key_id=k"))
         #expect(!log.contains(agent) && !log.contains(reader))
+    }
+
+    @Test func aBusyPortIsLoggedAndTheDaemonRunsOn() async throws {
+        let dir = try makeTemporaryDirectory("nazard-busy")
+        // Hold a listening socket on the port nazard is told to use.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        mkdir("\(dir)/plugins.d", 0o755)
+        try """
+            [daemon]
+            state_directory = "\(dir)/state"
+            [http]
+            listen = "127.0.0.1:\(port)"
+            """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
+        let daemon = try Self.startNazard(dir)
+        var log = ""
+        for _ in 0..<100 where !log.contains("nazar_event=http_failed") {
+            try await Task.sleep(for: .milliseconds(100))
+            log = (try? String(contentsOfFile: "\(dir)/stderr", encoding: .utf8)) ?? ""
+        }
+        #expect(log.contains("nazar_event=http_failed"))
+        #expect(log.contains("127.0.0.1:\(port)"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(daemon.isRunning, "nazard must keep running without its API")
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
     }
 }

@@ -4,7 +4,7 @@
 // does not see the same points over and over for a short run).
 //
 //   ingest-load --port 8428 --key KEY --format json|lp [--batch 1000] [--connections 4]
-//               [--seconds 10] [--rate 0|REQ_PER_S] [--gzip]
+//               [--seconds 10] [--rate 0|REQ_PER_S] [--gzip] [--path /write?db=bench]
 //
 // --rate 0: every connection sends as fast as answers come (throughput).
 // --rate R: R requests/s in total on a fixed schedule; latency is measured from each
@@ -31,6 +31,8 @@
 static int port = 8428, batch = 1000, connections = 4, use_gzip = 0, json = 1;
 static double seconds = 10, rate = 0;
 static const char *key = "";
+// The target: nazard's ingest (202 on success), or an InfluxDB /write URL (204).
+static const char *path = "/api/v1/ingest";
 
 typedef struct {
     int id;
@@ -85,9 +87,9 @@ static void prepare(worker *w) {
         }
         char *req = malloc(len + 512);
         int h = snprintf(req, 512,
-                         "POST /api/v1/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                         "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                          "Content-Type: %s\r\n%sContent-Length: %zu\r\n\r\n",
-                         key, json ? "application/json" : "text/plain", use_gzip ? "Content-Encoding: gzip\r\n" : "", len);
+                         path, key, json ? "application/json" : "text/plain", use_gzip ? "Content-Encoding: gzip\r\n" : "", len);
         memcpy(req + h, payload, len);
         w->requests[k] = req;
         w->lengths[k] = h + len;
@@ -166,7 +168,7 @@ static void *run(void *arg) {
         int status = read_response(fd, buf, sizeof buf);
         if (status < 0) { fprintf(stderr, "connection closed\n"); exit(1); }
         w->sent++;
-        if (status == 202) { w->ok++; w->points += batch; } else { w->other++; if (w->other < 3) fprintf(stderr, "status %d: %.200s\n", status, strstr(buf, "\r\n\r\n") + 4); }
+        if (status == 202 || status == 204) { w->ok++; w->points += batch; } else { w->other++; if (w->other < 3) fprintf(stderr, "status %d: %.200s\n", status, strstr(buf, "\r\n\r\n") + 4); }
         record(w, (now_ns() - scheduled) / 1e6);
     }
     close(fd);
@@ -183,6 +185,7 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(a, "--port")) port = atoi(v), i++;
         else if (!strcmp(a, "--key")) key = v, i++;
+        else if (!strcmp(a, "--path")) path = v, i++;
         else if (!strcmp(a, "--format")) json = strcmp(v, "lp") != 0, i++;
         else if (!strcmp(a, "--batch")) batch = atoi(v), i++;
         else if (!strcmp(a, "--connections")) connections = atoi(v), i++;

@@ -40,7 +40,7 @@ struct BusIngestSink: IngestSink {
         var hasHost = false
         for i in 0..<given {
             let l = p.labels[i]
-            if strcmp(l.key, "host") == 0 {
+            if strcmp(l.key, buffers.hostKey) == 0 {
                 hasHost = true
                 if let host = buffers.host, strcmp(l.value, host) != 0 {
                     hostRefusals += 1

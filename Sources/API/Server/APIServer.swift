@@ -16,8 +16,9 @@ public struct APIServerError: Error, CustomStringConvertible, Sendable {
 /// next to `DaemonService` and stops with it.
 public enum APIServer {
     /// The server as a service, or nil when `listen = ""` turns it off. Throws when the TLS
-    /// files cannot be loaded. Binding happens when the service runs (a busy port ends the
-    /// service group with the error).
+    /// files cannot be loaded. Binding happens when the service runs: if it fails (port in
+    /// use), the error is logged as critical and the service returns, so monitoring goes on
+    /// without the API rather than stop.
     public static func makeService(daemon: Daemon, logger: Logger,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws(APIServerError) -> (any Service)? {
         let settings = daemon.config.http
@@ -43,14 +44,33 @@ public enum APIServer {
                 throw APIServerError(message: "[http] TLS: cannot load \(cert) / \(key): \(error)")
             }
             do {
-                return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                                   services: [reload, StreamService(hub: api.stream)], onServerRunning: running, logger: logger)
+                let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
+                                      services: [reload, StreamService(hub: api.stream)], onServerRunning: running, logger: logger)
+                return LoggedFailureService(base: app, listen: listen, logger: logger)
             } catch {
                 throw APIServerError(message: "[http] TLS: \(error)")
             }
         }
-        return Application(router: router, configuration: configuration, services: [reload, StreamService(hub: api.stream)], onServerRunning: running,
-                           logger: logger)
+        let app = Application(router: router, configuration: configuration, services: [reload, StreamService(hub: api.stream)], onServerRunning: running,
+                              logger: logger)
+        return LoggedFailureService(base: app, listen: listen, logger: logger)
+    }
+}
+
+/// Runs the server; a failure (bind refused, port in use) is logged instead of ending
+/// nazard's service group.
+struct LoggedFailureService<Base: Service>: Service {
+    let base: Base
+    let listen: String
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await base.run()
+        } catch {
+            logger.critical("HTTP API on \(listen) is not available: \(error); nazard runs on without it (fix [http] listen and restart)",
+                            metadata: ["nazar_event": "http_failed"])
+        }
     }
 }
 

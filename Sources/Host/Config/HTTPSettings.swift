@@ -68,15 +68,16 @@ public struct HTTPSettings: Sendable, Equatable {
                 s.listen = listen
             }
         }
-        if let f = reader.nonEmptyString(table, "tls_cert_file", at: base) { s.tlsCertFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
-        if let f = reader.nonEmptyString(table, "tls_key_file", at: base) { s.tlsKeyFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
+        // "" means unset, as for the other optional paths of nazar.toml.
+        if let f = reader.string(table, "tls_cert_file", at: base), !f.isEmpty { s.tlsCertFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
+        if let f = reader.string(table, "tls_key_file", at: base), !f.isEmpty { s.tlsKeyFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
         if (s.tlsCertFile == nil) != (s.tlsKeyFile == nil) {
             reader.error("tls_cert_file and tls_key_file go together", at: base.appending(s.tlsCertFile == nil ? "tls_key_file" : "tls_cert_file"))
             s.tlsCertFile = nil
             s.tlsKeyFile = nil
         }
         if let n = reader.integer(table, "max_body_bytes", at: base, range: 1024...(1 << 30)) { s.maxBodyBytes = n }
-        if let f = reader.nonEmptyString(table, "keys_file", at: base) { s.keysFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
+        if let f = reader.string(table, "keys_file", at: base), !f.isEmpty { s.keysFile = ConfigPaths.resolve(f, relativeTo: sourcePath) }
         if let mode = reader.choice(table, "auth", at: base, as: AuthMode.self) { s.auth = mode }
         if let n = reader.integer(table, "rate_limit", at: base, range: 1...1_000_000_000) { s.ratePointsPerSecond = n }
         if let n = reader.integer(table, "rate_burst", at: base, range: 1...1_000_000_000) { s.rateBurst = n }
