@@ -49,7 +49,9 @@ func read(_ client: StreamClient, timeout: Duration = .seconds(5),
           until done: (SSEParser) -> Bool) async -> SSEParser {
     var parser = SSEParser()
     let deadline = ContinuousClock.now + timeout
-    while !done(parser), ContinuousClock.now < deadline {
+    // Past the deadline, what is already queued still counts: with every suite running in
+    // parallel the reading task may not be scheduled for seconds while the hub keeps writing.
+    while !done(parser), ContinuousClock.now < deadline || client.pendingBytes > 0 {
         guard let bytes = await client.next() else { break }
         parser.feed(bytes)
     }
