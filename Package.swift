@@ -74,7 +74,8 @@ let package = Package(
             exclude: ["Systemd/README.md", "Logging/README.md", "Config/README.md", "Plugins/README.md",
                       "Bus/README.md", "Daemon/README.md", "Support/README.md", "Replay/README.md", "Admin/README.md",
                       "Storage/README.md", "Alerting/README.md",
-                      "Isolation/README.md", "HTTP/README.md"]
+                      "Isolation/README.md", "HTTP/README.md",
+                      "Stream/README.md"]
         ),
         // zlib for gzip request bodies (Content-Encoding: gzip) in IngestFormat.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -90,8 +91,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], exclude: ["README.md"]),
+        // Agent mode: forwards the bus's points to a central nazard's ingest API (disk buffer, gzip, libcurl).
+        .target(name: "Agent", dependencies: [
+            "Host", "IngestFormat", "NotifierKit", "PluginKit",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "nazard", dependencies: [
-            "Host", "API", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Host", "API", "Agent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nazar-plugin-host", dependencies: ["Host"]),
         .executableTarget(name: "nazarctl", dependencies: [
@@ -116,9 +123,11 @@ let package = Package(
         // Its end-to-end tests dlopen the built libdetector-iforest.so (swift build --build-tests builds it).
         .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
-        .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures", "Browser"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
         .testTarget(name: "StorageTests", dependencies: ["Host"]),
+        // Agent mode's disk buffer, backoff, answer handling and [agent] settings.
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Host", "IngestFormat"]),
         .testTarget(name: "IngestFormatTests", dependencies: ["IngestFormat"]),
         // HTTP handlers in-process (HummingbirdTesting), parsers, keys, and a real nazard on loopback.
         .testTarget(name: "APITests", dependencies: [

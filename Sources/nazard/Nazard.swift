@@ -1,3 +1,4 @@
+import Agent
 import API
 import ArgumentParser
 import Host
@@ -59,10 +60,29 @@ struct Nazard: AsyncParsableCommand {
             logger.critical("cannot start: \(error)", metadata: ["nazar_event": "start_failed"])
             throw ExitCode(78)
         }
+        // Agent mode subscribes before the instances start, so no first point is missed.
+        let agent: AgentForwarder?
+        do {
+            agent = try AgentForwarder.make(config: daemon.config, bus: daemon.bus, logger: Logger(label: "nazard.agent"))
+        } catch {
+            logger.critical("cannot start agent mode: \(error)", metadata: ["nazar_event": "start_failed"])
+            throw ExitCode(78)
+        }
+        if let agent {
+            guard agent.start() else {
+                logger.critical("cannot start agent mode: no threads", metadata: ["nazar_event": "start_failed"])
+                throw ExitCode(71)  // EX_OSERR
+            }
+            daemon.addStatusSource { agent.statusText }
+        }
         await Blocking.run { daemon.start() }
 
         let service = DaemonService(daemon: daemon, notifier: SystemdNotifier(), logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Before the daemon: the group stops services in reverse order, so the forwarder
+        // stops after the collectors and buffers their last points.
+        if let agent { services.append(.init(service: AgentService(forwarder: agent))) }
+        services.append(.init(service: service))
         do {
             // The HTTP server stops with the daemon. If it cannot bind it logs why and ends
             // alone: collectors, detectors and notifiers keep running.

@@ -1,6 +1,6 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|isolation|storage|series-match|ingest-parse|rabbitmq|alerting|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|isolation|storage|series-match|ingest-parse|stream|rabbitmq|alerting|all] [--runs N]
 //
 // `isolation` needs nazar-plugin-host built next to the executable:
 //     swift build -c release --product nazar-bench --product nazar-plugin-host
@@ -309,6 +309,9 @@ do {
     }
     if which == "ingest-parse" || which == "all" {
         IngestParseBench.run(runs: runs)
+    }
+    if which == "stream" || which == "all" {
+        StreamBench.run(runs: min(runs, 3))
     }
 } catch {
     print("error: \(error)")

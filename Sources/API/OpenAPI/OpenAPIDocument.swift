@@ -4,7 +4,7 @@ public enum OpenAPIDocument {
     /// Every documented operation. Add an area's list here when adding its routes.
     public static var operations: [OpenAPIOperation] {
         HealthRoutes.operations + IngestRoutes.operations + ReadRoutes.operations + AlertRoutes.operations
-            + MetricsRoutes.operations + OpenAPIRoutes.operations
+            + MetricsRoutes.operations + OpenAPIRoutes.operations + StreamRoutes.operations + DashboardRoutes.operations
     }
 
     /// The document as JSON text.

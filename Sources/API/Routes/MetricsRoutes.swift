@@ -119,6 +119,7 @@ enum MetricsRoutes {
         p.sample("nazar_http_rate_limited_total", [], Double(m.rateLimited))
         p.family("nazar_http_auth_refused_total", "counter", "Requests answered 401 or 403.")
         p.sample("nazar_http_auth_refused_total", [], Double(m.authRefused))
+        p.stream(api.stream.counters)
         return p.text
     }
 }

@@ -11,6 +11,8 @@ public final class APIContext: Sendable {
     public let metrics = HTTPMetrics()
     /// Firing alerts, history and silences (see `AlertSource`).
     public let alerts: any AlertSource
+    /// The live stream behind `/api/v1/stream`; starts with the first stream request.
+    public let stream: StreamHub
     public let logger: Logger
     /// Wall-clock ns when the server was created.
     public let startedAt: Int64
@@ -22,6 +24,7 @@ public final class APIContext: Sendable {
         self.logger = logger
         keys = APIKeyRing(path: settings.keysPath(stateDirectory: daemon.config.stateDirectory), logger: logger)
         alerts = DaemonAlertSource(daemon: daemon)
+        stream = StreamHub(bus: daemon.bus)
         startedAt = wallClockNanoseconds()
     }
 

@@ -20,5 +20,7 @@ public enum APIRoutes {
         AlertRoutes.register(on: router, context: api)
         MetricsRoutes.register(on: router, context: api)
         OpenAPIRoutes.register(on: router, context: api)
+        StreamRoutes.register(on: router, context: api)
+        DashboardRoutes.register(on: router, context: api)
     }
 }

@@ -45,13 +45,13 @@ public enum APIServer {
             }
             do {
                 let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                                      services: [reload], onServerRunning: running, logger: logger)
+                                      services: [reload, StreamService(hub: api.stream)], onServerRunning: running, logger: logger)
                 return LoggedFailureService(base: app, listen: listen, logger: logger)
             } catch {
                 throw APIServerError(message: "[http] TLS: \(error)")
             }
         }
-        let app = Application(router: router, configuration: configuration, services: [reload], onServerRunning: running,
+        let app = Application(router: router, configuration: configuration, services: [reload, StreamService(hub: api.stream)], onServerRunning: running,
                               logger: logger)
         return LoggedFailureService(base: app, listen: listen, logger: logger)
     }

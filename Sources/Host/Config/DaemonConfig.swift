@@ -76,6 +76,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var storage: StorageSettings
     /// The `[http]` section.
     public var http: HTTPSettings = .defaults
+    /// The `[agent]` section (forwarding to a central nazard).
+    public var agent: AgentSettings = .defaults
     /// `.zero` disables self-metrics.
     public var selfMetricsInterval: Duration
     /// One of `DaemonConfig.logLevels`.

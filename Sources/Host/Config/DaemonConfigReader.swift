@@ -11,6 +11,7 @@ enum DaemonConfigReader {
         "log": ["level", "target"],
         "alerting": AlertingSettings.keys,
         "http": HTTPSettings.keys,
+        "agent": AgentSettings.keys,
     ]
 
     /// Known bus backends; those not in `availableBackends` are refused by name.
@@ -58,6 +59,7 @@ enum DaemonConfigReader {
             config.storage = readStorage(storage, sourcePath: sourcePath, reader: &reader)
         }
         if let http = tables["http"] { config.http = HTTPSettings.read(http, sourcePath: sourcePath, reader: &reader) }
+        if let agent = tables["agent"] { config.agent = AgentSettings.read(agent, sourcePath: sourcePath, reader: &reader) }
         if let selfMetrics = tables["self_metrics"],
            let interval = reader.duration(selfMetrics, "interval", at: TOMLPath(keys: "self_metrics"),
                                           minimum: .milliseconds(100), zeroAllowed: true) {

@@ -93,6 +93,15 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private var pendingConfig: LoadedConfig?
+    /// Extra parts of the STATUS= summary from components outside the daemon (the agent
+    /// forwarder's "forwarding" / "buffering N points"). Guarded by `lifecycleLock`.
+    private var statusSources: [@Sendable () -> String?] = []
+
+    /// Adds a part to the one-line summary (systemd STATUS=, `nazarctl status`). `source`
+    /// is called under the daemon's lock: it must not block or call back into the daemon.
+    public func addStatusSource(_ source: @escaping @Sendable () -> String?) {
+        lifecycleLock.withLock { statusSources.append(source) }
+    }
 
     /// Starts every enabled instance. Instances that fail are logged and left out; the
     /// daemon runs with the rest.
@@ -381,6 +390,7 @@ public final class Daemon: @unchecked Sendable {
         if !disabled.isEmpty { s += ", \(disabled.count) disabled" }
         s += ", \(bus.registry.count) series"
         if let broker = bus as? RabbitMQBus { s += ", bus \(broker.state.rawValue)" }
+        for source in statusSources { if let part = source() { s += ", \(part)" } }
         return s
     }
 
