@@ -104,3 +104,15 @@ let package = Package(
         + plugin("notifier-telegram", target: "NotifierTelegram", dependencies: ["NotifierKit"], exclude: ["README.md"])
         + detectorPlugin("detector-iforest", target: "DetectorIForest")
 )
+
+// libFuzzer targets (fuzz/Targets), added only when scripts/fuzz builds them (NAZAR_FUZZ=1,
+// its own scratch path .build-fuzz, -sanitize=fuzzer,address). They have no `main`:
+// libFuzzer links its own and calls their `LLVMFuzzerTestOneInput`, so in a normal build
+// they could not link; `@testable import Host` reaches the internal decoders, which
+// scripts/fuzz allows with -enable-testing.
+if Context.environment["NAZAR_FUZZ"] == "1" {
+    for name in ["fuzz-config", "fuzz-bus"] {
+        package.products.append(.executable(name: name, targets: [name]))
+        package.targets.append(.executableTarget(name: name, dependencies: ["Host"], path: "fuzz/Targets/\(name)"))
+    }
+}
