@@ -5,10 +5,12 @@
 # Environment (all optional):
 #   NAZAR_RABBITMQ_BASE   data, logs and pidfile (default /run/nazar-rabbitmq)
 #   NAZAR_RABBITMQ_PORT   AMQP port on 127.0.0.1 (default 5673)
+#   NAZAR_RABBITMQ_NODE   Erlang node name (default nazar-test@localhost); a second node
+#                         beside the test broker (scripts/soak's) needs its own name
 
 RMQ_BASE=${NAZAR_RABBITMQ_BASE:-/run/nazar-rabbitmq}
 RMQ_PORT=${NAZAR_RABBITMQ_PORT:-5673}
-RMQ_NODE=nazar-test@localhost
+RMQ_NODE=${NAZAR_RABBITMQ_NODE:-nazar-test@localhost}
 RMQ_USER=nazar
 RMQ_PASSWORD=nazar-test-secret
 RMQ_VHOST=nazar-test
