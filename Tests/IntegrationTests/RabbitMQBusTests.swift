@@ -66,6 +66,34 @@ import Testing
         #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 500_000_000) == nil, "the warning is not routed here")
     }
 
+    /// Found by scripts/soak: the storage writer subscribes points and alerts under one
+    /// name ("@storage"), and subscribing the alerts stopped the points consumer, so a
+    /// central with RabbitMQ stored no points at all.
+    @Test func oneNameSubscribesPointsAndAlertsAndKeepsBoth() throws {
+        guard TestBroker.available() else { return }
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        defer { agent.close(); central.close() }
+        let points = PointRecorder(queue: central.subscribePoints(name: "@both", patterns: [try BindingPattern("#")]),
+                                   registry: central.registry)
+        defer { points.stop() }
+        let alerts = central.subscribeAlerts(name: "@both", patterns: [try BindingPattern("#")])
+        try TestBroker.waitForConsumer(central.queueName(for: "@both"))
+        try TestBroker.waitForConsumer(central.queueName(for: "@both", alerts: true))
+        #expect(try publishSequence(agent, metric: "cpu.usage", from: 0, count: 1_000, series: 2, batch: 500) == 0)
+        let alert = AlertEvent(rule: "both_\(run)", severity: .info, state: .firing, labels: [], summary: "s",
+                               value: 1, score: 1, timestamp: 2, startsAt: 1, source: "det")
+        #expect(agent.publish(alert: alert) == 1)
+        #expect(points.wait(for: 1_000, timeout: .seconds(20)), "points consumer kept: \(points.distinct) of 1000")
+        #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 10_000_000_000) == alert)
+        // Unsubscribing the name stops both.
+        central.unsubscribe(name: "@both")
+        #expect(agent.publish(alert: alert) == 1)
+        #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 1_000_000_000) == nil)
+    }
+
     @Test func badCredentialsAreAClearErrorAndPointsAreSpooled() throws {
         guard TestBroker.available() else { return }
         let run = TestBroker.runID()

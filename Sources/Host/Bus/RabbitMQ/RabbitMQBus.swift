@@ -34,7 +34,11 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
     private let encoder: PointsEncoder
     private var messages: [PointsEncoder.Message] = []
     private let lock = ConditionLock()
+    /// Keyed by `consumerKey`: one subscriber name may hold a points and an alerts consumer
+    /// (the storage writer does), and subscribing one must not stop the other.
     private var consumers: [String: (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)] = [:]
+
+    private static func consumerKey(_ name: String, alerts: Bool) -> String { (alerts ? "alerts " : "points ") + name }
     private var closed = false
 
     /// Reads credentials, opens the spool and starts the publisher thread; does not wait
@@ -127,7 +131,7 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
         let consumer = BrokerConsumer(queueName: queueName(for: name), exchange: settings.rabbitmq.pointsExchange,
                                       patterns: patterns.map(\.text), target: .points(queue), settings: settings.rabbitmq,
                                       endpoints: endpoints, credentials: credentials, registry: registry, logger: logger)
-        replace(name, with: (consumer, queue, nil))
+        replace(Self.consumerKey(name, alerts: false), with: (consumer, queue, nil))
         if !consumer.start() {
             logger.error("cannot start a consumer thread for \(name)", metadata: ["nazar_event": "bus_consumer_failed"])
         }
@@ -139,17 +143,17 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
         let consumer = BrokerConsumer(queueName: queueName(for: name, alerts: true), exchange: settings.rabbitmq.alertsExchange,
                                       patterns: patterns.map(\.text), target: .alerts(queue), settings: settings.rabbitmq,
                                       endpoints: endpoints, credentials: credentials, registry: registry, logger: logger)
-        replace(name, with: (consumer, nil, queue))
+        replace(Self.consumerKey(name, alerts: true), with: (consumer, nil, queue))
         if !consumer.start() {
             logger.error("cannot start a consumer thread for \(name)", metadata: ["nazar_event": "bus_consumer_failed"])
         }
         return queue
     }
 
-    private func replace(_ name: String, with entry: (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)) {
+    private func replace(_ key: String, with entry: (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)) {
         let old = lock.withLock { () -> (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)? in
-            defer { consumers[name] = entry }
-            return consumers[name]
+            defer { consumers[key] = entry }
+            return consumers[key]
         }
         if let old { stopConsumer(old) }
     }
@@ -163,11 +167,12 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
     /// Stops the subscriber's consumer (its unacknowledged deliveries return to its
     /// durable queue, which stays on the broker for the next start) and closes its queue.
     public func unsubscribe(name: String) {
-        let entry = lock.withLock { () -> (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)? in
-            defer { consumers[name] = nil }
-            return consumers[name]
+        let keys = [Self.consumerKey(name, alerts: false), Self.consumerKey(name, alerts: true)]
+        let entries = lock.withLock { () -> [(consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)] in
+            defer { for key in keys { consumers[key] = nil } }
+            return keys.compactMap { consumers[$0] }
         }
-        if let entry { stopConsumer(entry) }
+        for entry in entries { stopConsumer(entry) }
     }
 
     /// Returns the number of points neither confirmed by the broker nor spooled (0 unless
