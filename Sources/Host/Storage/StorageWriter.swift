@@ -158,7 +158,13 @@ private final class WriterLoop {
         scratch.deallocate()
     }
 
+    /// The queue popped from: told how many points are in storage, which lets a RabbitMQ
+    /// consumer acknowledge their deliveries (it acks only completed points; without
+    /// this, the broker stopped delivering to storage after `prefetch` messages).
+    private var source: PointQueue?
+
     func run(points: PointQueue, alerts: AlertQueue) {
+        source = points
         while true {
             let (stopping, deadline) = writer.stopState()
             let now = monotonicNanoseconds()
@@ -230,6 +236,7 @@ private final class WriterLoop {
                 // Keep what follows at the front; a memmove per batch, not per point.
                 if n < count { buffer.update(from: buffer + n, count: count - n) }
                 count -= n
+                source?.markCompleted(n)
                 firstBufferedAt = monotonicNanoseconds()
                 writer.update {
                     $0.pointsWritten &+= UInt64(n - result.nonFinite)
