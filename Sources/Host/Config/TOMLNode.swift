@@ -52,6 +52,9 @@ enum TOMLDocument {
             throw TOMLSyntaxError(line: line, message: code == 0 ? "NUL character in file"
                 : "control character U+\(String(repeating: "0", count: 4 - hex.count))\(hex) in file (TOML allows only tab, LF and CR)")
         }
+        if let line = TOMLHeaderCheck.firstBadHeader(text) {
+            throw TOMLSyntaxError(line: line, message: "a table header needs a name right after '[' (a key or a quoted key)")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

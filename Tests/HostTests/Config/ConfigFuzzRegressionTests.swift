@@ -37,6 +37,38 @@ import Testing
         #expect(loaded.diagnostics.contains { $0.file.hasSuffix("bad.toml") && $0.line == 2 && $0.message.hasPrefix("control character U+001A") })
     }
 
+    /// toml++ also aborted on "[" followed by a newline or "." at document level (the
+    /// fuzzer split "[[config.rules]]" after "[[" on line 77). Such headers are refused with their line; arrays
+    /// inside values, quoted and spaced headers still parse.
+    @Test func aTableHeaderWithoutANameIsASyntaxErrorNotAnAbort() throws {
+        let fx = try ConfigFixture()
+        let reproducer = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.corpus)/regression-newline-after-table-bracket")))
+        try fx.writeBytes("nazar.toml", reproducer)
+        #expect(fx.loadError()?.message == "a table header needs a name right after '[' (a key or a quoted key)")
+        #expect(fx.loadError()?.line == 77)
+        for (text, line) in [("[log]\n[\nlevel = 1\n", 2), ("[.log]\n", 1), ("  [[ \n", 1), ("[log] # c\n[\t.x]\n", 2)] {
+            try fx.writeMain(text)
+            #expect(fx.loadError()?.line == line, "\(text)")
+            #expect(fx.loadError()?.message.hasPrefix("a table header needs a name") == true, "\(text)")
+        }
+        let fine = """
+            [plugins]
+            search_path = [
+            [
+            "/a"][0],
+            ]
+            # [ not a header
+            [ "log" ]
+            level = "info" # ]]
+            """
+        #expect(TOMLHeaderCheck.firstBadHeader(fine) == nil)
+        let strings = "a = \"\"\"\n[\n\"\"\"\nb = '''\n[.\n'''\n[t]\n"
+        #expect(TOMLHeaderCheck.firstBadHeader(strings) == nil, "strings hide brackets")
+        #expect(TOMLHeaderCheck.firstBadHeader("a = { b = [\n1] }\n[\n") == 3)
+        try fx.writeMain("[ \"log\" ]\nlevel = \"info\"\n")
+        #expect(fx.loadError() == nil)
+    }
+
     /// Every committed input ends in a config or diagnostics that name an existing line,
     /// as fuzz-config checks.
     @Test func theCommittedCorpusReplaysWithoutSurprises() throws {
