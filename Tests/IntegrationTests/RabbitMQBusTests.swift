@@ -67,15 +67,22 @@ import Testing
         #expect(alerts.pop(untilMonotonicNanoseconds: monotonicNanoseconds() + 500_000_000) == nil, "the warning is not routed here")
     }
 
+    /// An agent and a central bus on the test broker with fresh names and directories;
+    /// the caller closes both.
+    func agentAndCentral() throws -> (run: String, dir: String, agent: RabbitMQBus, central: RabbitMQBus) {
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        return (run, dir, agent, central)
+    }
+
     /// Found by scripts/soak: the storage writer subscribes points and alerts under one
     /// name ("@storage"), and subscribing the alerts stopped the points consumer, so a
     /// central with RabbitMQ stored no points at all.
     @Test func oneNameSubscribesPointsAndAlertsAndKeepsBoth() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (run, _, agent, central) = try agentAndCentral()
         defer { agent.close(); central.close() }
         let points = PointRecorder(queue: central.subscribePoints(name: "@both", patterns: [try BindingPattern("#")]),
                                    registry: central.registry)
@@ -101,10 +108,7 @@ import Testing
     /// and then nothing. 200 messages here, three times the prefetch.
     @Test func storageWriterOnTheBrokerKeepsConsumingPastThePrefetch() throws {
         guard TestBroker.available() else { return }
-        let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
-        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
-        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        let (_, dir, agent, central) = try agentAndCentral()
         defer { agent.close(); central.close() }
         let storage = StorageFactory.sqlite(path: "\(dir)/nazar.db")
         try storage.open()
