@@ -25,8 +25,9 @@ enum TOMLHeaderCheck {
             while i < b.count {
                 let c = b[i]
                 if c == UInt8(ascii: "\n") {
-                    line += 1
+                    // An unterminated one-line string ends here; the caller counts the line.
                     if !multi { return }
+                    line += 1
                 }
                 if c == UInt8(ascii: "\\") && q == UInt8(ascii: "\"") { i += 2; continue }
                 if c == q && (!multi || (at(i + 1) == q && at(i + 2) == q)) {

@@ -65,6 +65,9 @@ import Testing
         let strings = "a = \"\"\"\n[\n\"\"\"\nb = '''\n[.\n'''\n[t]\n"
         #expect(TOMLHeaderCheck.firstBadHeader(strings) == nil, "strings hide brackets")
         #expect(TOMLHeaderCheck.firstBadHeader("a = { b = [\n1] }\n[\n") == 3)
+        // fuzz-config again: an unterminated string's newline was counted twice (line 87 of 86).
+        #expect(TOMLHeaderCheck.firstBadHeader("a = \"x\n[\n") == 2)
+        #expect(TOMLHeaderCheck.firstBadHeader("a = 'x\n\n[.\n") == 3)
         try fx.writeMain("[ \"log\" ]\nlevel = \"info\"\n")
         #expect(fx.loadError() == nil)
     }
