@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "PluginAPI"),
@@ -65,15 +67,29 @@ let package = Package(
             // Each area's README says what it owns; they are not resources.
             exclude: ["Systemd/README.md", "Logging/README.md", "Config/README.md", "Plugins/README.md",
                       "Bus/README.md", "Daemon/README.md", "Support/README.md", "Replay/README.md", "Admin/README.md",
-                      "Storage/README.md"]
+                      "Storage/README.md", "HTTP/README.md"]
         ),
+        // zlib for gzip request bodies (Content-Encoding: gzip) in IngestFormat.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Ingest parsers (JSON, InfluxDB line protocol) and gzip: no Host, no Foundation, so
+        // fuzz targets and benchmarks build it alone.
+        .target(name: "IngestFormat", dependencies: ["CZlib"], exclude: ["README.md"]),
+        // The HTTP server (Hummingbird): ingest, read API, keys, /metrics, OpenAPI.
+        .target(name: "API", dependencies: [
+            "Host", "IngestFormat", "PluginKit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "nazard", dependencies: [
-            "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Host", "API", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nazarctl", dependencies: [
             "Host", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit"], path: "bench/nazar-bench"),
+        .executableTarget(name: "nazar-bench", dependencies: ["Host", "PluginKit", "IngestFormat"], path: "bench/nazar-bench"),
         // Per-alert cost of notifier-slack vs. the documented C webhook notifier, over loopback HTTP.
         .executableTarget(name: "notify-bench", dependencies: ["PluginAPI"], path: "bench/notify-bench"),
         .executableTarget(name: "iforest-bench", dependencies: ["PluginKit"], path: "bench/iforest-bench"),
@@ -94,6 +110,12 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
         .testTarget(name: "StorageTests", dependencies: ["Host"]),
+        .testTarget(name: "IngestFormatTests", dependencies: ["IngestFormat"]),
+        // HTTP handlers in-process (HummingbirdTesting), parsers, keys, and a real nazard on loopback.
+        .testTarget(name: "APITests", dependencies: [
+            "API", "IngestFormat", "Host",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], exclude: ["Fixtures"]),
     ]
         + plugin("collector-system", target: "CollectorSystem", exclude: ["README.md"])
         + plugin("notifier-log", target: "NotifierLog")

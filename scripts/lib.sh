@@ -31,4 +31,4 @@ ensure_swift() {
 }
 
 # Build dependencies of every target.
-BUILD_PACKAGES=(pkg-config gcc libc6-dev libsystemd-dev libsqlite3-dev libcurl4-openssl-dev libpq-dev librabbitmq-dev)
+BUILD_PACKAGES=(pkg-config gcc libc6-dev libsystemd-dev libsqlite3-dev libcurl4-openssl-dev libpq-dev librabbitmq-dev zlib1g-dev)

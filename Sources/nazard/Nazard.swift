@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import Host
 import Logging
@@ -61,8 +62,20 @@ struct Nazard: AsyncParsableCommand {
         await Blocking.run { daemon.start() }
 
         let service = DaemonService(daemon: daemon, notifier: SystemdNotifier(), logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        do {
+            // The HTTP server stops with the daemon. If it cannot bind it logs why and ends
+            // alone: collectors, detectors and notifiers keep running.
+            if let http = try APIServer.makeService(daemon: daemon, logger: Logger(label: "nazard.http")) {
+                services.append(.init(service: http, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+            }
+        } catch {
+            logger.critical("cannot start the HTTP API: \(error)", metadata: ["nazar_event": "start_failed"])
+            await Blocking.run { daemon.shutdown() }
+            throw ExitCode(78)
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -1,6 +1,6 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|rabbitmq|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|storage|ingest-parse|rabbitmq|all] [--runs N]
 //
 // `detectors` needs the plugin libraries built next to the executable:
 //     swift build -c release --product nazar-bench --product detector-ewma --product detector-threshold
@@ -294,6 +294,9 @@ do {
     }
     if which == "storage" || which == "all" {
         try StorageBench.run(runs: min(runs, 3))
+    }
+    if which == "ingest-parse" || which == "all" {
+        IngestParseBench.run(runs: runs)
     }
 } catch {
     print("error: \(error)")

@@ -74,6 +74,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var bus: BusSettings
     /// The `[storage]` section.
     public var storage: StorageSettings
+    /// The `[http]` section.
+    public var http: HTTPSettings = .defaults
     /// `.zero` disables self-metrics.
     public var selfMetricsInterval: Duration
     /// One of `DaemonConfig.logLevels`.

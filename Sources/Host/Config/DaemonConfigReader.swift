@@ -9,6 +9,7 @@ enum DaemonConfigReader {
                     "buffer_points", "rollup_interval"],
         "self_metrics": ["interval"],
         "log": ["level", "target"],
+        "http": HTTPSettings.keys,
     ]
 
     /// Known bus backends; those not in `availableBackends` are refused by name.
@@ -55,6 +56,7 @@ enum DaemonConfigReader {
         if let storage = tables["storage"] {
             config.storage = readStorage(storage, sourcePath: sourcePath, reader: &reader)
         }
+        if let http = tables["http"] { config.http = HTTPSettings.read(http, sourcePath: sourcePath, reader: &reader) }
         if let selfMetrics = tables["self_metrics"],
            let interval = reader.duration(selfMetrics, "interval", at: TOMLPath(keys: "self_metrics"),
                                           minimum: .milliseconds(100), zeroAllowed: true) {

@@ -108,8 +108,8 @@ public final class Daemon: @unchecked Sendable {
             var next = loaded.daemon
             if let dir = options.stateDirectory { next.stateDirectory = dir }
             if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory
-                || next.storage != config.storage {
-                logger.warning("bus, storage, hostname or state_directory changes take effect at the next restart",
+                || next.storage != config.storage || next.http != config.http {
+                logger.warning("bus, storage, http, hostname or state_directory changes take effect at the next restart",
                                metadata: ["nazar_event": "reload_needs_restart"])
             }
             if next.searchPath != config.searchPath || next.strictPermissions != config.strictPermissions {

@@ -224,9 +224,9 @@ extension Config {
              "'web1.example.com' cannot be one topic word: use letters, digits, '-' and '_' (no '.')"),
             ("[daemon]\nhost = \"x\"\n", 2, "daemon.host", "unknown key (known keys: hostname, plugins_directory, state_directory)"),
             ("[log]\nlevel = \"info\"\n[logging]\nlevel = \"info\"\n", 3, "logging",
-             "unknown section (known sections: bus, daemon, log, plugins, self_metrics, storage)"),
+             "unknown section (known sections: bus, daemon, http, log, plugins, self_metrics, storage)"),
             ("hostname = \"x\"\n[daemon]\n", 1, "hostname", "belongs in the [daemon] section"),
-            ("colour = true\n", 1, "colour", "unknown key outside any section (known sections: bus, daemon, log, plugins, self_metrics, storage)"),
+            ("colour = true\n", 1, "colour", "unknown key outside any section (known sections: bus, daemon, http, log, plugins, self_metrics, storage)"),
             ("bus = 5\n", 1, "bus", "expected a table, got integer"),
             ("bus.overflow = \"never\"\n", 1, "bus.overflow", "'never' is not one of block, drop_newest, drop_oldest"),
         ]
