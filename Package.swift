@@ -137,4 +137,12 @@ if Context.environment["NAZAR_FUZZ"] == "1" {
         package.products.append(.executable(name: name, targets: [name]))
         package.targets.append(.executableTarget(name: name, dependencies: ["Host"], path: "fuzz/Targets/\(name)"))
     }
+    // The ingest parsers need only IngestFormat (no Host): quick to build, fast to run.
+    package.targets.append(.target(name: "IngestFuzzSupport", dependencies: ["IngestFormat"],
+                                   path: "fuzz/Targets/IngestFuzzSupport"))
+    for name in ["fuzz-json", "fuzz-lineproto"] {
+        package.products.append(.executable(name: name, targets: [name]))
+        package.targets.append(.executableTarget(name: name, dependencies: ["IngestFormat", "IngestFuzzSupport"],
+                                                 path: "fuzz/Targets/\(name)"))
+    }
 }
