@@ -6,9 +6,23 @@
 /// header anyway, so this scan refuses it first, with its line. It tracks just enough
 /// syntax to tell a header from an array inside a value: strings (all four kinds),
 /// comments, and bracket depth after "=". Anything else it leaves to toml++.
+///
+/// It also refuses a local date followed by "T" and no digit ("1979-05-27T&7:32"), on
+/// which toml++ asserts in its time parser (fuzz-config again).
 enum TOMLHeaderCheck {
+    enum Problem: Equatable {
+        case headerWithoutName(line: Int)
+        case dateTimeWithoutTime(line: Int)
+    }
+
     /// The 1-based line of the first bad header, or nil.
     static func firstBadHeader(_ text: String) -> Int? {
+        if case let .headerWithoutName(line) = firstProblem(text) { return line }
+        return nil
+    }
+
+    /// The first construct toml++ cannot be trusted with, or nil.
+    static func firstProblem(_ text: String) -> Problem? {
         let b = Array(text.utf8)
         var i = 0, line = 1
         var inValue = false, depth = 0
@@ -61,7 +75,7 @@ enum TOMLHeaderCheck {
                     // A header: "[" or "[[", spaces, then the name.
                     i += at(i + 1) == UInt8(ascii: "[") ? 2 : 1
                     while at(i) == UInt8(ascii: " ") || at(i) == UInt8(ascii: "\t") { i += 1 }
-                    if i < b.count && !startsKey(b[i]) { return line }
+                    if i < b.count && !startsKey(b[i]) { return .headerWithoutName(line: line) }
                     // The rest of the header line holds no value.
                     while i < b.count && b[i] != UInt8(ascii: "\n") && b[i] != UInt8(ascii: "#") {
                         if b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") { skipString(b[i]) } else { i += 1 }
@@ -71,6 +85,14 @@ enum TOMLHeaderCheck {
                 }
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 if inValue && depth > 0 { depth -= 1 }
+                i += 1
+            case UInt8(ascii: "T"), UInt8(ascii: "t"):
+                // "YYYY-MM-DD" right before, not a digit right after.
+                if inValue && i >= 10 && b[i - 3] == UInt8(ascii: "-") && b[i - 6] == UInt8(ascii: "-")
+                    && [1, 2, 4, 5, 7, 8, 9, 10].allSatisfy({ b[i - $0] >= 0x30 && b[i - $0] <= 0x39 })
+                    && !(at(i + 1) >= 0x30 && at(i + 1) <= 0x39) {
+                    return .dateTimeWithoutTime(line: line)
+                }
                 i += 1
             default:
                 i += 1

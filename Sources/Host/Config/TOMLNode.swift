@@ -52,8 +52,13 @@ enum TOMLDocument {
             throw TOMLSyntaxError(line: line, message: code == 0 ? "NUL character in file"
                 : "control character U+\(String(repeating: "0", count: 4 - hex.count))\(hex) in file (TOML allows only tab, LF and CR)")
         }
-        if let line = TOMLHeaderCheck.firstBadHeader(text) {
+        switch TOMLHeaderCheck.firstProblem(text) {
+        case let .headerWithoutName(line):
             throw TOMLSyntaxError(line: line, message: "a table header needs a name right after '[' (a key or a quoted key)")
+        case let .dateTimeWithoutTime(line):
+            throw TOMLSyntaxError(line: line, message: "a date followed by 'T' needs a time (HH:MM:SS)")
+        case nil:
+            break
         }
         let table: TOMLTable
         do {

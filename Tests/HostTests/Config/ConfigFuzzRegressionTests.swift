@@ -72,6 +72,18 @@ import Testing
         #expect(fx.loadError() == nil)
     }
 
+    /// toml++ asserted in its time parser on a date, "T" and no digit (fuzz-config).
+    @Test func aDateWithTButNoTimeIsASyntaxErrorNotAnAbort() throws {
+        let fx = try ConfigFixture()
+        let reproducer = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.corpus)/regression-date-t-without-time")))
+        try fx.writeBytes("x.toml", reproducer)
+        let (instance, diagnostics) = ConfigLoader.readInstanceFile(fx.path("x.toml"))
+        #expect(instance == nil)
+        #expect(diagnostics.first?.message == "a date followed by 'T' needs a time (HH:MM:SS)")
+        #expect(TOMLHeaderCheck.firstProblem("a = 1979-05-27T07:32:00Z\nb = 1979-05-27\nc = \"1979-05-27T\"\n") == nil)
+        #expect(TOMLHeaderCheck.firstProblem("a = 1\nb = [1979-05-27t]\n") == .dateTimeWithoutTime(line: 2))
+    }
+
     /// Every committed input ends in a config or diagnostics that name an existing line,
     /// as fuzz-config checks.
     @Test func theCommittedCorpusReplaysWithoutSurprises() throws {
