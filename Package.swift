@@ -144,3 +144,23 @@ let package = Package(
         + plugin("notifier-telegram", target: "NotifierTelegram", dependencies: ["NotifierKit"], exclude: ["README.md"])
         + detectorPlugin("detector-iforest", target: "DetectorIForest")
 )
+
+// libFuzzer targets (fuzz/Targets), added only when scripts/fuzz builds them (NAZAR_FUZZ=1,
+// its own scratch path .build-fuzz, -sanitize=fuzzer,address). They have no `main`:
+// libFuzzer links its own and calls their `LLVMFuzzerTestOneInput`, so in a normal build
+// they could not link; `@testable import Host` reaches the internal decoders, which
+// scripts/fuzz allows with -enable-testing.
+if Context.environment["NAZAR_FUZZ"] == "1" {
+    for name in ["fuzz-config", "fuzz-bus"] {
+        package.products.append(.executable(name: name, targets: [name]))
+        package.targets.append(.executableTarget(name: name, dependencies: ["Host"], path: "fuzz/Targets/\(name)"))
+    }
+    // The ingest parsers need only IngestFormat (no Host): quick to build, fast to run.
+    package.targets.append(.target(name: "IngestFuzzSupport", dependencies: ["IngestFormat"],
+                                   path: "fuzz/Targets/IngestFuzzSupport"))
+    for name in ["fuzz-json", "fuzz-lineproto"] {
+        package.products.append(.executable(name: name, targets: [name]))
+        package.targets.append(.executableTarget(name: name, dependencies: ["IngestFormat", "IngestFuzzSupport"],
+                                                 path: "fuzz/Targets/\(name)"))
+    }
+}

@@ -9,12 +9,15 @@
 #   NAZAR_RABBITMQ_TLS_PORT  AMQPS port on 127.0.0.1 (default: the AMQP port + 1, so 5674);
 #                         its throwaway CA and certificates are made by start-rabbitmq in
 #                         $NAZAR_RABBITMQ_BASE/tls (never committed)
+#   NAZAR_RABBITMQ_NODE   Erlang node name (default: from the port, as above); a second
+#                         node beside the test broker (scripts/soak's) may name its own
 
 RMQ_BASE=${NAZAR_RABBITMQ_BASE:-/run/nazar-rabbitmq}
 RMQ_PORT=${NAZAR_RABBITMQ_PORT:-5673}
 RMQ_TLS_PORT=${NAZAR_RABBITMQ_TLS_PORT:-$((RMQ_PORT + 1))}
 RMQ_TLS_DIR=$RMQ_BASE/tls
-if [[ $RMQ_PORT == 5673 ]]; then RMQ_NODE=nazar-test@localhost; else RMQ_NODE=nazar-test-$RMQ_PORT@localhost; fi
+if [[ -n ${NAZAR_RABBITMQ_NODE:-} ]]; then RMQ_NODE=$NAZAR_RABBITMQ_NODE
+elif [[ $RMQ_PORT == 5673 ]]; then RMQ_NODE=nazar-test@localhost; else RMQ_NODE=nazar-test-$RMQ_PORT@localhost; fi
 RMQ_USER=nazar
 RMQ_PASSWORD=nazar-test-secret
 RMQ_VHOST=nazar-test

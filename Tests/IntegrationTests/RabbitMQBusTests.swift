@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import Host
 
@@ -78,6 +79,39 @@ import Testing
         // Unsubscribing ends both.
         central.unsubscribe(name: "@both")
         #expect(points.queue.isClosed)
+    }
+
+    /// An agent and a central bus on the test broker with fresh names and directories;
+    /// the caller closes both.
+    func agentCentralAndDirectory() throws -> (run: String, dir: String, agent: RabbitMQBus, central: RabbitMQBus) {
+        let run = TestBroker.runID()
+        let dir = try makeTemporaryDirectory("rmq")
+        let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
+        let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
+        return (run, dir, agent, central)
+    }
+
+
+    /// Found by scripts/soak: the storage writer never told its queue which points were
+    /// written, so the broker consumer (which acks only completed points) stopped getting
+    /// deliveries after `prefetch` unacknowledged messages: a central stored ~64,000 points
+    /// and then nothing. 200 messages here, three times the prefetch.
+    @Test func storageWriterOnTheBrokerKeepsConsumingPastThePrefetch() throws {
+        guard TestBroker.available() else { return }
+        let (_, dir, agent, central) = try agentCentralAndDirectory()
+        defer { agent.close(); central.close() }
+        let storage = StorageFactory.sqlite(path: "\(dir)/nazar.db")
+        try storage.open()
+        let writer = StorageWriter(storage: storage, bus: central,
+                                   settings: StorageSettings(bufferPoints: 1_000_000, rollupInterval: .seconds(3600)),
+                                   logger: Logger(label: "test"), writeBatch: 1_000)
+        #expect(writer.start())
+        try TestBroker.waitForConsumer(central.queueName(for: StorageWriter.subscriberName))
+        #expect(try publishSequence(agent, metric: "disk.io", from: 0, count: 200_000, series: 4, batch: 1_000) == 0)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while writer.counters.pointsWritten < 200_000 && ContinuousClock.now < deadline { usleep(50_000) }
+        #expect(writer.counters.pointsWritten == 200_000)
+        writer.stop()
     }
 
     @Test func badCredentialsAreAClearErrorAndPointsAreSpooled() throws {

@@ -29,7 +29,7 @@ public final class SeriesRegistry: @unchecked Sendable {
         public var description: String {
             switch self {
             case let .invalidName(n): return "invalid metric name '\(n)' (allowed: letters, digits, '_' and '.', not starting or ending with '.')"
-            case let .invalidLabel(k): return "invalid label '\(k)' (keys: [a-zA-Z_][a-zA-Z0-9_]*, unique, values valid UTF-8)"
+            case let .invalidLabel(k): return "invalid label '\(k)' (keys: [a-zA-Z_][a-zA-Z0-9_]*, unique, values valid UTF-8 without NUL)"
             case let .tooManyLabels(n): return "\(n) labels, more than the limit of \(SeriesRegistry.maxLabels)"
             case let .limitReached(n): return "series limit of \(n) reached (bus.max_series)"
             }
@@ -57,6 +57,26 @@ public final class SeriesRegistry: @unchecked Sendable {
         chunkCount = (self.maxSeries + 1) / Self.chunkSize + 1
         chunks = .allocate(capacity: chunkCount)
         chunks.initialize(repeating: nil, count: chunkCount)
+    }
+
+    // A daemon's registry lives as long as the process; tests and the bus fuzz target make
+    // one per case, and LeakSanitizer counts what is not given back here.
+    deinit {
+        for id in 1..<nextID {
+            let e = chunks[Int(id) / Self.chunkSize].unsafelyUnwrapped + Int(id) % Self.chunkSize
+            free(e.pointee.name)
+            if let labels = e.pointee.labels {
+                for i in 0..<Int(e.pointee.labelCount) {
+                    free(UnsafeMutablePointer(mutating: labels[i].key))
+                    free(UnsafeMutablePointer(mutating: labels[i].value))
+                }
+                labels.deallocate()
+            }
+            e.deinitialize(count: 1)
+        }
+        for c in 0..<chunkCount { chunks[c]?.deallocate() }
+        chunks.deallocate()
+        free(defaultHostC)
     }
 
     /// Number of series interned so far.
@@ -179,6 +199,10 @@ public final class SeriesRegistry: @unchecked Sendable {
         guard input.count <= Self.maxLabels else { throw .tooManyLabels(input.count) }
         var labels = input
         for (k, _) in labels where !Self.isValidLabelKey(k) { throw .invalidLabel(k) }
+        // Values are kept as C strings: a NUL would cut the stored value short while the
+        // key below keeps all of it, so two different series would read back the same.
+        // Only Swift callers (bus decoder, ingest) can pass one; C strings cannot.
+        for (k, v) in labels where v.utf8.contains(0) { throw .invalidLabel(k) }
         if !labels.contains(where: { $0.0 == "host" }) { labels.append(("host", defaultHost)) }
         labels.sort { $0.0 < $1.0 }
         for i in labels.indices.dropFirst() where labels[i].0 == labels[i - 1].0 { throw .invalidLabel(labels[i].0) }

@@ -72,10 +72,16 @@ enum ConfigFiles {
             bytes.append(contentsOf: chunk[0..<n])
             guard bytes.count <= maximumSize else { throw ConfigFileError(message: "larger than \(maximumSize >> 20) MiB") }
         }
+        return ConfigFileContents(text: try text(of: bytes), worldWritable: info.st_mode & S_IWOTH != 0)
+    }
+
+    /// A config file's bytes as text; invalid UTF-8 is refused with its line. Split from
+    /// `readFile` so the fuzz target feeds bytes through the same check without a file.
+    static func text(of bytes: [UInt8]) throws(ConfigFileError) -> String {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigFileError(message: "not valid UTF-8", line: invalidUTF8Line(bytes))
         }
-        return ConfigFileContents(text: text, worldWritable: info.st_mode & S_IWOTH != 0)
+        return text
     }
 
     /// Names in `path`, without "." and "..", in no particular order.

@@ -44,6 +44,11 @@ public enum ConfigLoader {
         } catch {
             return (nil, [.error(error.message, file: path, line: error.line)])
         }
+        return readMain(contents, path: path)
+    }
+
+    /// nazar.toml from text already read (the fuzz target enters here).
+    static func readMain(_ contents: ConfigFileContents, path: String) -> (config: DaemonConfig?, diagnostics: [ConfigDiagnostic]) {
         var diagnostics: [ConfigDiagnostic] = []
         if contents.worldWritable {
             diagnostics.append(worldWritableWarning(path))
@@ -114,6 +119,11 @@ public enum ConfigLoader {
         } catch {
             return (nil, [.error(error.message, file: file, line: error.line)])
         }
+        return readInstance(contents, file: file)
+    }
+
+    /// One plugins.d file from text already read (the fuzz target enters here).
+    static func readInstance(_ contents: ConfigFileContents, file: String) -> (instance: (PluginInstanceConfig, Int?)?, diagnostics: [ConfigDiagnostic]) {
         var diagnostics: [ConfigDiagnostic] = []
         if contents.worldWritable {
             diagnostics.append(worldWritableWarning(file))

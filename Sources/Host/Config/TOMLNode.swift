@@ -40,11 +40,25 @@ struct TOMLSyntaxError: Error, Sendable {
 enum TOMLDocument {
     /// Parses a whole document into its root table.
     static func parse(_ text: String) throws(TOMLSyntaxError) -> [String: TOMLNode] {
-        // TOMLKit hands the text to C++ as a C string, which would silently end at a NUL;
-        // TOML forbids NUL anyway, so refuse it here with its line.
-        if let nul = text.utf8.firstIndex(of: 0) {
-            let line = text.utf8[..<nul].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            throw TOMLSyntaxError(line: line, message: "NUL character in file")
+        // TOML allows no control character but tab, LF and CR anywhere (in strings they
+        // must be escaped). Refuse them here, with their line, before toml++ sees them:
+        // TOMLKit hands the text to C++ as a C string, which would silently end at a NUL,
+        // and toml++ 3 trips its own assertion (abort()) on one after "[" (found by
+        // fuzz-config, fuzz/corpus/fuzz-config/regression-control-character-in-table-header).
+        if let bad = text.utf8.firstIndex(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) || $0 == 0x7F }) {
+            let line = text.utf8[..<bad].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            let code = text.utf8[bad]
+            let hex = String(code, radix: 16, uppercase: true)
+            throw TOMLSyntaxError(line: line, message: code == 0 ? "NUL character in file"
+                : "control character U+\(String(repeating: "0", count: 4 - hex.count))\(hex) in file (TOML allows only tab, LF and CR)")
+        }
+        switch TOMLHeaderCheck.firstProblem(text) {
+        case let .headerWithoutName(line):
+            throw TOMLSyntaxError(line: line, message: "a table header needs a name right after '[' (a key or a quoted key)")
+        case let .dateTimeWithoutTime(line):
+            throw TOMLSyntaxError(line: line, message: "a date followed by 'T' needs a time (HH:MM:SS)")
+        case nil:
+            break
         }
         let table: TOMLTable
         do {

@@ -24,6 +24,9 @@ def main():
     parser.add_argument("--record", required=True)
     parser.add_argument("--script", default="[]")
     parser.add_argument("--default", default='{"status": 200, "body": "ok"}')
+    # A fixed port lets scripts/soak kill the server and start it again where the
+    # notifier is pointed; 0 picks a free one.
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     script = json.loads(args.script)
     default = json.loads(args.default)
@@ -63,7 +66,7 @@ def main():
         def log_message(self, format, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     print(f"PORT {server.server_address[1]}", flush=True)
     try:

@@ -209,8 +209,18 @@ public final class DiskSpool {
             if n == 0 { break }
             data.append(contentsOf: chunk[0..<n])
         }
+        let parsed = Self.parseSegment(data, path: p)
+        if parsed.recordCorrupt { corruptRecords &+= 1 }
+        return (parsed.records, parsed.corrupt)
+    }
+
+    /// A segment file's records, why reading stopped early (nil when the whole file was
+    /// read), and whether that was a corrupt record (as opposed to a bad header). Pure: the
+    /// fuzz target feeds it arbitrary bytes. `path` only names the file in the message.
+    static func parseSegment(_ data: [UInt8], path p: String)
+        -> (records: [SpoolRecord], corrupt: String?, recordCorrupt: Bool) {
         guard data.count >= Self.header.count, Array(data[0..<Self.header.count]) == Self.header else {
-            return ([], data.count == 0 ? nil : "\(p): bad header (not a Nazar spool segment, or version \(data.count >= 8 ? data[7] : 0))")
+            return ([], data.count == 0 ? nil : "\(p): bad header (not a Nazar spool segment, or version \(data.count >= 8 ? data[7] : 0))", false)
         }
         var records: [SpoolRecord] = []
         var corrupt: String? = nil
@@ -222,13 +232,11 @@ public final class DiskSpool {
                 guard r.remaining >= 8, let length = try? r.u32("length"), let crc = try? r.u32("crc"),
                       r.remaining >= Int(length) else {
                     corrupt = "\(p): torn record at byte \(at) (\(raw.count - at) bytes left)"
-                    corruptRecords &+= 1
                     return
                 }
                 let payload = UnsafeRawBufferPointer(rebasing: raw[r.offset..<r.offset + Int(length)])
                 guard CRC32.checksum(payload) == crc else {
                     corrupt = "\(p): CRC mismatch in record at byte \(at)"
-                    corruptRecords &+= 1
                     return
                 }
                 r.offset += Int(length)
@@ -236,13 +244,12 @@ public final class DiskSpool {
                 guard let ex = try? pr.u8("exchange"), let exchange = SpoolRecord.Exchange(rawValue: ex),
                       let count = try? pr.u32("count"), let key = try? pr.shortString("routing key") else {
                     corrupt = "\(p): malformed record at byte \(at)"
-                    corruptRecords &+= 1
                     return
                 }
                 records.append(SpoolRecord(exchange: exchange, routingKey: key, pointCount: Int(count),
                                            body: Array(UnsafeRawBufferPointer(rebasing: payload[pr.offset...]))))
             }
         }
-        return (records, corrupt)
+        return (records, corrupt, corrupt != nil)
     }
 }

@@ -36,6 +36,8 @@ public final class RabbitMQBus: Bus, @unchecked Sendable {
     private let lock = ConditionLock()
     /// By broker queue name (a subscriber may have a points and an alerts queue).
     private var consumers: [String: (consumer: BrokerConsumer, points: PointQueue?, alerts: AlertQueue?)] = [:]
+
+    private static func consumerKey(_ name: String, alerts: Bool) -> String { (alerts ? "alerts " : "points ") + name }
     private var closed = false
 
     /// Reads credentials, opens the spool and starts the publisher thread; does not wait

@@ -1,0 +1,103 @@
+/// Finds a table header whose name does not start where TOML says it must.
+///
+/// toml++ 3 (inside TOMLKit) asserts — abort() in our builds, undefined behaviour with
+/// NDEBUG — when a document-level "[" or "[[" is followed (after spaces) by anything but a
+/// key character, a quote or "]" ("[\n", "[.", found by fuzz-config). TOML refuses such a
+/// header anyway, so this scan refuses it first, with its line. It tracks just enough
+/// syntax to tell a header from an array inside a value: strings (all four kinds),
+/// comments, and bracket depth after "=". Anything else it leaves to toml++.
+///
+/// It also refuses a local date followed by "T" and no digit ("1979-05-27T&7:32"), on
+/// which toml++ asserts in its time parser (fuzz-config again).
+enum TOMLHeaderCheck {
+    enum Problem: Equatable {
+        case headerWithoutName(line: Int)
+        case dateTimeWithoutTime(line: Int)
+    }
+
+    /// The 1-based line of the first bad header, or nil.
+    static func firstBadHeader(_ text: String) -> Int? {
+        if case let .headerWithoutName(line) = firstProblem(text) { return line }
+        return nil
+    }
+
+    /// The first construct toml++ cannot be trusted with, or nil.
+    static func firstProblem(_ text: String) -> Problem? {
+        let b = Array(text.utf8)
+        var i = 0, line = 1
+        var inValue = false, depth = 0
+        @inline(__always) func at(_ k: Int) -> UInt8 { k < b.count ? b[k] : 0 }
+        @inline(__always) func startsKey(_ c: UInt8) -> Bool {
+            (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A)
+                || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: "\"")
+                || c == UInt8(ascii: "'") || c == UInt8(ascii: "]")
+        }
+        /// Skips a string starting at `i` (quote `q`), counting its newlines.
+        func skipString(_ q: UInt8) {
+            let multi = at(i + 1) == q && at(i + 2) == q
+            i += multi ? 3 : 1
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\n") {
+                    // An unterminated one-line string ends here; the caller counts the line.
+                    if !multi { return }
+                    line += 1
+                }
+                if c == UInt8(ascii: "\\") && q == UInt8(ascii: "\"") { i += 2; continue }
+                if c == q && (!multi || (at(i + 1) == q && at(i + 2) == q)) {
+                    i += multi ? 3 : 1
+                    // A multi-line string may end with up to two more quotes of its own.
+                    while multi && at(i) == q { i += 1 }
+                    return
+                }
+                i += 1
+            }
+        }
+        while i < b.count {
+            let c = b[i]
+            switch c {
+            case UInt8(ascii: "\n"):
+                line += 1
+                if depth == 0 { inValue = false }
+                i += 1
+            case UInt8(ascii: "#"):
+                while i < b.count && b[i] != UInt8(ascii: "\n") { i += 1 }
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                skipString(c)
+            case UInt8(ascii: "="):
+                if depth == 0 { inValue = true }
+                i += 1
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                if inValue {
+                    depth += 1
+                    i += 1
+                } else if c == UInt8(ascii: "[") {
+                    // A header: "[" or "[[", spaces, then the name.
+                    i += at(i + 1) == UInt8(ascii: "[") ? 2 : 1
+                    while at(i) == UInt8(ascii: " ") || at(i) == UInt8(ascii: "\t") { i += 1 }
+                    if i < b.count && !startsKey(b[i]) { return .headerWithoutName(line: line) }
+                    // The rest of the header line holds no value.
+                    while i < b.count && b[i] != UInt8(ascii: "\n") && b[i] != UInt8(ascii: "#") {
+                        if b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") { skipString(b[i]) } else { i += 1 }
+                    }
+                } else {
+                    i += 1
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                if inValue && depth > 0 { depth -= 1 }
+                i += 1
+            case UInt8(ascii: "T"), UInt8(ascii: "t"):
+                // "YYYY-MM-DD" right before, not a digit right after.
+                if inValue && i >= 10 && b[i - 3] == UInt8(ascii: "-") && b[i - 6] == UInt8(ascii: "-")
+                    && [1, 2, 4, 5, 7, 8, 9, 10].allSatisfy({ b[i - $0] >= 0x30 && b[i - $0] <= 0x39 })
+                    && !(at(i + 1) >= 0x30 && at(i + 1) <= 0x39) {
+                    return .dateTimeWithoutTime(line: line)
+                }
+                i += 1
+            default:
+                i += 1
+            }
+        }
+        return nil
+    }
+}
