@@ -8,11 +8,14 @@
 /// comments, and bracket depth after "=". Anything else it leaves to toml++.
 ///
 /// It also refuses a local date followed by "T" and no digit ("1979-05-27T&7:32"), on
-/// which toml++ asserts in its time parser (fuzz-config again).
+/// which toml++ asserts in its time parser (fuzz-config again), and a value whose closing
+/// bracket does not match its opening one ("a = [}"), on which toml++ asserts in
+/// parse_value.
 enum TOMLHeaderCheck {
     enum Problem: Equatable {
         case headerWithoutName(line: Int)
         case dateTimeWithoutTime(line: Int)
+        case mismatchedBracket(line: Int)
     }
 
     /// The 1-based line of the first bad header, or nil.
@@ -26,6 +29,8 @@ enum TOMLHeaderCheck {
         let b = Array(text.utf8)
         var i = 0, line = 1
         var inValue = false, depth = 0
+        // The openers of the value being read, innermost last.
+        var openers: [UInt8] = []
         @inline(__always) func at(_ k: Int) -> UInt8 { k < b.count ? b[k] : 0 }
         @inline(__always) func startsKey(_ c: UInt8) -> Bool {
             (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A)
@@ -70,6 +75,7 @@ enum TOMLHeaderCheck {
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 if inValue {
                     depth += 1
+                    openers.append(c)
                     i += 1
                 } else if c == UInt8(ascii: "[") {
                     // A header: "[" or "[[", spaces, then the name.
@@ -84,7 +90,11 @@ enum TOMLHeaderCheck {
                     i += 1
                 }
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                if inValue && depth > 0 { depth -= 1 }
+                if inValue && depth > 0 {
+                    let expected = openers.removeLast() == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}")
+                    if c != expected { return .mismatchedBracket(line: line) }
+                    depth -= 1
+                }
                 i += 1
             case UInt8(ascii: "T"), UInt8(ascii: "t"):
                 // "YYYY-MM-DD" right before, not a digit right after.

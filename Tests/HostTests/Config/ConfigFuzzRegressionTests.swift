@@ -84,6 +84,18 @@ import Testing
         #expect(TOMLHeaderCheck.firstProblem("a = 1\nb = [1979-05-27t]\n") == .dateTimeWithoutTime(line: 2))
     }
 
+    /// toml++ asserted in parse_value on "a = [}" (fuzz-config, run in CI).
+    @Test func aMismatchedBracketIsASyntaxErrorNotAnAbort() throws {
+        let fx = try ConfigFixture()
+        try fx.writeBytes("x.toml", Array("# ok\nname = [[1], [2,\n }]\n".utf8))
+        let (instance, diagnostics) = ConfigLoader.readInstanceFile(fx.path("x.toml"))
+        #expect(instance == nil)
+        #expect(diagnostics.first?.line == 3)
+        #expect(diagnostics.first?.message.contains("closing bracket does not match") == true)
+        #expect(TOMLHeaderCheck.firstProblem("a = [}\n") == .mismatchedBracket(line: 1))
+        #expect(TOMLHeaderCheck.firstProblem("a = {b = [1, {c = 2}], d = \"]}\"}\n[t]\nx = [\n  1, # ]\n]\n") == nil)
+    }
+
     /// Every committed input ends in a config or diagnostics that name an existing line,
     /// as fuzz-config checks.
     @Test func theCommittedCorpusReplaysWithoutSurprises() throws {
