@@ -33,10 +33,6 @@ extension PluginInstance {
 }
 
 /// Descriptors this process has open.
-func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-}
-
 /// Descriptors this process has open on SOCK_SEQPACKET unix sockets: the plugin host
 /// socketpairs, which no other test opens (so the count is exact while tests run in parallel).
 func pluginHostSocketCount() -> Int {

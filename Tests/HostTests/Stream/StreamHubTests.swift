@@ -151,14 +151,22 @@ import Testing
         let series = try (0..<50).map { try registry.intern(name: "disk.used", labels: [("mount", "/m\($0)")]) }
         let slow = hub.connect(matchers: [], includeAlerts: false)
         let fast = hub.connect(matchers: [], includeAlerts: false)
-        let reader = Task { await read(fast, timeout: .seconds(10)) { $0.events.flatMap(values).count >= 50 * 20 } }
+        // The fast client reads each round before the next is published, so it never lags
+        // by more than one round however late the test's task is scheduled (a reader task
+        // starved by the suites running in parallel once fell behind and was cut off too);
+        // the slow one never reads, and 20 rounds are more than its 64 KiB.
+        var got = SSEParser()
         for round in 0..<20 {
             let points = series.map { BusPoint(series: $0, timestamp: Int64(round), value: Double(round)) }
             #expect(points.withUnsafeBufferPointer { bus.publish($0) } == 0)
-            try await Task.sleep(for: .milliseconds(25))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while got.events.flatMap(values).count < 50 * (round + 1), ContinuousClock.now < deadline {
+                guard let bytes = await fast.next() else { break }
+                got.feed(bytes)
+            }
         }
-        let got = await reader.value
         #expect(got.events.flatMap(values).count == 50 * 20)
+        #expect(fast.closeReason == nil)
         let deadline = ContinuousClock.now + .seconds(5)
         while hub.counters.slowDisconnects == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(slow.closeReason == .slow)
