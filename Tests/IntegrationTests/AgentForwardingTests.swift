@@ -69,18 +69,24 @@ import Testing
             let left = (try? FileManager.default.contentsOfDirectory(atPath: "\(agent.dir)/state/agent-buffer")) ?? []
             return summary(agent).contains("agent forwarding") && !left.contains { $0.hasSuffix(".gz") }
         }
-        // Stop collecting, give the last batch time to arrive, then count.
+        // Stop collecting, then count once the central has stored the outage's rounds (its
+        // storage writer commits in batches: under load the tail lands a little later).
         _ = agent.process.stop()
-        Thread.sleep(forTimeInterval: 1)
-        let q = try central.json("/api/v1/query?series=\(id)&from=-10m&to=now&step=10m&agg=count&tier=raw")
         // Timestamps are ns: NSNumber, as a Double would not be exact.
         func samples(_ doc: [String: Any]) -> [(Int64, Int64)] {
             (((doc["series"] as? [[String: Any]])?.first?["points"] as? [[NSNumber]]) ?? []).map { ($0[0].int64Value, $0[1].int64Value) }
         }
+        func rounds() throws -> [(Int64, Int64)] {
+            samples(try central.json("/api/v1/query?series=\(id)&from=-10m&to=now&step=500ms&agg=count&tier=raw"))
+        }
+        try? wait("the outage's rounds in the central store", timeout: 20) {
+            (try rounds().last?.0 ?? 0) >= outageStart + 3_000_000_000
+        }
+        Thread.sleep(forTimeInterval: 1)
+        let q = try central.json("/api/v1/query?series=\(id)&from=-10m&to=now&step=10m&agg=count&tier=raw")
         let total = samples(q).map(\.1).reduce(0, +)
-        let all = try central.json("/api/v1/query?series=\(id)&from=-10m&to=now&step=500ms&agg=count&tier=raw")
-        let stamps = samples(all)
-        let first = try #require(stamps.first?.0, "no points: \(all)"), last = try #require(stamps.last?.0)
+        let stamps = try rounds()
+        let first = try #require(stamps.first?.0, "no points stored"), last = try #require(stamps.last?.0)
         let expected = Int((Double(last - first) / 5e8).rounded()) + 1
         // One point per collector round from the first to the last: nothing of the outage
         // was lost, and no round arrived twice.
