@@ -119,7 +119,9 @@ import Testing
             #expect(redelivered > 0, "the frozen central's unacknowledged deliveries came back")
             #expect(duplicates > 0, "the store absorbed the redelivered points it had already committed")
         case .centralKilled:
-            #expect(redelivered > 0, "the killed central's unacknowledged deliveries came back")
+            // A SIGKILL that lands right after an acknowledgement leaves nothing to redeliver
+            // (seen in CI): the exact per-series counts above are the proof here.
+            break
         }
     }
 
