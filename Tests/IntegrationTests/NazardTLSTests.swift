@@ -37,6 +37,7 @@ import Testing
 
             """.utf8))
         try handle.close()
+        mkdir("\(dir)/state", 0o750)
         return (dir, config)
     }
 
@@ -188,7 +189,6 @@ import Testing
         if user != nil {
             // nobody must reach the config, the certificate and the state directory.
             for d in [dir, certs, scratch, "\(dir)/plugins.d"] { chmod(d, 0o755) }
-            mkdir("\(dir)/state", 0o777)
             chmod("\(dir)/state", 0o777)
         }
         let daemon = try Self.launch(config: config, dir: dir, asUser: user)
