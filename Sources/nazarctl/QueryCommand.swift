@@ -1,6 +1,5 @@
 import ArgumentParser
 import Host
-import PluginKit
 
 /// `nazarctl query`: the stored values of the series a selector matches, over a time
 /// range at a step, from the tier the range calls for (or the one asked for); or, with
@@ -104,9 +103,10 @@ struct QueryCommand: ParsableCommand {
             // About 300 steps, in whole seconds.
             return max(1_000_000_000, ((end - start) / 300 + 999_999_999) / 1_000_000_000 * 1_000_000_000)
         }
-        guard let d = DurationText.parse(step), d > .zero else {
-            throw ValidationError("--step '\(step)' is not a positive duration (10s, 5m, 1h)")
+        do {
+            return try QueryTime.duration(step, field: "--step")
+        } catch {
+            throw ValidationError("\(error)")
         }
-        return d.nanoseconds
     }
 }

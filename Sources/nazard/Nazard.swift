@@ -60,6 +60,19 @@ struct Nazard: AsyncParsableCommand {
             logger.critical("cannot start: \(error)", metadata: ["nazar_event": "start_failed"])
             throw ExitCode(78)
         }
+        // The HTTP API before anything starts: bad TLS files end the start here, with the
+        // file named, before a plugin, the store or agent mode ran (no half-started daemon).
+        // A port that cannot be bound is different: it is found when the service runs,
+        // logged, and the daemon runs on without its API.
+        let http: (any Service)?
+        do {
+            http = try APIServer.makeService(daemon: daemon, logger: Logger(label: "nazard.http"))
+        } catch {
+            logger.critical("cannot start the HTTP API: \(error)", metadata: ["nazar_event": "start_failed"])
+            // The bus exists (a RabbitMQ connection may be opening); nothing else started.
+            await Blocking.run { daemon.shutdown() }
+            throw ExitCode(78)
+        }
         // Agent mode subscribes before the instances start, so no first point is missed.
         let agent: AgentForwarder?
         do {
@@ -83,16 +96,10 @@ struct Nazard: AsyncParsableCommand {
         // stops after the collectors and buffers their last points.
         if let agent { services.append(.init(service: AgentService(forwarder: agent))) }
         services.append(.init(service: service))
-        do {
-            // The HTTP server stops with the daemon. If it cannot bind it logs why and ends
-            // alone: collectors, detectors and notifiers keep running.
-            if let http = try APIServer.makeService(daemon: daemon, logger: Logger(label: "nazard.http")) {
-                services.append(.init(service: http, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
-            }
-        } catch {
-            logger.critical("cannot start the HTTP API: \(error)", metadata: ["nazar_event": "start_failed"])
-            await Blocking.run { daemon.shutdown() }
-            throw ExitCode(78)
+        // The HTTP server stops with the daemon. If it cannot bind it logs why and ends
+        // alone: collectors, detectors and notifiers keep running.
+        if let http {
+            services.append(.init(service: http, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
         let group = ServiceGroup(configuration: .init(
             services: services,

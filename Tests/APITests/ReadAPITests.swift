@@ -54,9 +54,9 @@ import Testing
     @Test(arguments: [
         ("/api/v1/query", "give series=ID or match={…}"),
         ("/api/v1/query?series=x", "series='x' is not a series id"),
-        ("/api/v1/query?series=1&from=yesterday", "from='yesterday' is not a time (use RFC 3339, seconds/ms/ns since the epoch, 'now' or '-1h')"),
+        ("/api/v1/query?series=1&from=yesterday", "from: 'yesterday' is not a time: use now, -1h (relative), seconds (or ms, µs, ns) since the epoch or RFC 3339"),
         ("/api/v1/query?series=1&from=-1h&to=-2h", "from must be before to"),
-        ("/api/v1/query?series=1&step=0", "step='0' is not a positive duration (examples: 10s, 1m, 1h, or seconds)"),
+        ("/api/v1/query?series=1&step=0", "step: '0' is not a positive duration (examples: 10s, 5m, 1h, or whole seconds)"),
         ("/api/v1/query?series=1&from=-30d&step=1s", "2592000 steps; at most 11000 (use a larger step)"),
         ("/api/v1/query?series=1&agg=median", "agg='median' is not one of mean, min, max, sum, count, last"),
         ("/api/v1/query?series=1&tier=5m", "tier='5m' is not one of auto, raw, 1m, 1h"),
@@ -70,6 +70,23 @@ import Testing
             let r = try await client.get(uri, key: read)
             #expect(r.status == .badRequest)
             #expect((r.json["error"] as? String)?.hasPrefix(message) == true, "\(r.text)")
+        }
+    }
+
+    @Test func querySeriesByIDAnswersThatSeriesOnly() async throws {
+        let (h, _, read, _) = try await seeded()
+        try await h.app().test(.router) { client in
+            let listed = try await client.get("/api/v1/series?match=%7B__name__%3D%22mem.used%22%7D", key: read)
+            let entry = try #require((listed.json["series"] as? [[String: Any]])?.first)
+            let id = try #require(entry["id"] as? Int)
+            let q = try await client.get("/api/v1/query?series=\(id)&from=1700000000&to=1700000100&step=100s&agg=count&tier=raw", key: read)
+            #expect(q.status == .ok)
+            let series = try #require(q.json["series"] as? [[String: Any]])
+            #expect(series.count == 1)
+            #expect(series.first?["id"] as? Int == id)
+            #expect(series.first?["metric"] as? String == "mem.used")
+            #expect((series.first?["labels"] as? [String: String])?["host"] == "web2")
+            #expect((series.first?["points"] as? [[Double]])?.map { $0[1] } == [1])
         }
     }
 

@@ -7,6 +7,9 @@ final class NazardProcess {
     let notify: NotifySocket
     let stderrPipe = Pipe()
     let dir: String
+    /// Where stderr goes instead of the pipe, when set: a test that reads info-level lines
+    /// while the daemon runs (a pipe nobody drains would stall its logging once full).
+    let stderrPath: String?
 
     static var buildProducts: String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -21,8 +24,10 @@ final class NazardProcess {
         return url.path
     }
 
-    init(config: String, dir: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+    init(config: String, dir: String, extraArguments: [String] = [], environment: [String: String] = [:],
+         stderrPath: String? = nil) throws {
         self.dir = dir
+        self.stderrPath = stderrPath
         notify = try NotifySocket(path: "\(dir)/notify.sock")
         process.executableURL = URL(fileURLWithPath: "\(Self.buildProducts)/nazard")
         process.arguments = ["--config", config, "--plugin-dir", Self.buildProducts, "--state-dir", "\(dir)/state"] + extraArguments
@@ -32,7 +37,13 @@ final class NazardProcess {
         env.removeValue(forKey: "INVOCATION_ID")
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        process.standardError = stderrPipe
+        if let stderrPath {
+            guard FileManager.default.createFile(atPath: stderrPath, contents: nil),
+                  let file = FileHandle(forWritingAtPath: stderrPath) else { throw TestError("cannot create \(stderrPath)") }
+            process.standardError = file
+        } else {
+            process.standardError = stderrPipe
+        }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
@@ -48,7 +59,8 @@ final class NazardProcess {
     }
 
     var stderrText: String {
-        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+        if let stderrPath { return (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+        return String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
     }
 
     deinit {

@@ -31,13 +31,35 @@ import Testing
         #expect(try QueryTime.parse("2023-11-14T22:13:20Z", now: now, field: "--from") == 1_700_000_000 * s)
         #expect(try QueryTime.parse("2023-11-14T23:13:20.5+01:00", now: now, field: "--from") == 1_700_000_000 * s + 500_000_000)
         #expect(try QueryTime.parse("2023-11-14", now: now, field: "--from") == 1_699_920_000 * s)
-        for bad in ["yesterday", "-1x", "2023-13-01", "2023-11-14T22:13", "17e8", ""] {
+        // What the HTTP API took before the two parsers were one: epoch integers told apart
+        // by magnitude (JavaScript's Date.now() is in ms), lowercase 't' and 'z'.
+        #expect(try QueryTime.parse("1700000000000", now: now, field: "from") == 1_700_000_000 * s)
+        #expect(try QueryTime.parse("1700000000000000", now: now, field: "from") == 1_700_000_000 * s)
+        #expect(try QueryTime.parse("1700000000000000000", now: now, field: "from") == 1_700_000_000 * s)
+        #expect(try QueryTime.parse("2023-11-14t22:13:20.000000000123z", now: now, field: "from") == 1_700_000_000 * s)
+        #expect(try QueryTime.parse(" -30m ", now: now, field: "from") == now - 1800 * s)
+        for bad in ["yesterday", "-1x", "2023-13-01", "2023-11-14T22:13", "17e8", "", "-5", "1700000000.", "now-", "2023-11-14T22:13:20+1:00"] {
             #expect(throws: StorageError.self, "\(bad)") { try QueryTime.parse(bad, now: now, field: "--from") }
         }
         do {
             _ = try QueryTime.parse("soon", now: now, field: "--to")
         } catch {
             #expect(error.description.hasPrefix("--to: 'soon' is not a time"))
+        }
+    }
+
+    @Test func stepsAreDurationsOrWholeSeconds() throws {
+        let s: Int64 = 1_000_000_000
+        #expect(try QueryTime.duration("30s", field: "step") == 30 * s)
+        #expect(try QueryTime.duration("1h30m", field: "step") == 5400 * s)
+        #expect(try QueryTime.duration("60", field: "step") == 60 * s)
+        #expect(try QueryTime.duration("250ms", field: "step") == s / 4)
+        for bad in ["0", "0s", "-1", "-5m", "soon", "", "99999999999999999"] {
+            #expect(throws: StorageError.self, "\(bad)") { try QueryTime.duration(bad, field: "step") }
+        }
+        #expect(throws: StorageError.invalidArgument(
+            field: "--step", reason: "'x' is not a positive duration (examples: 10s, 5m, 1h, or whole seconds)")) {
+            try QueryTime.duration("x", field: "--step")
         }
     }
 

@@ -15,21 +15,7 @@ enum SeriesMatchBench {
             let (store, cleanup, sql) = try StorageBench.makeStoreWithSQL(backend)
             defer { cleanup() }
             let started = Date()
-            if let sql {
-                // One statement instead of 100,000 autocommitted registrations (minutes on a
-                // loaded box); the rows are what `seriesID` writes (keys sorted, same JSON).
-                try sql("""
-                    INSERT INTO series (metric, label_key, labels, host)
-                    SELECT 'cpu.m' || ((i / 10) % 10), 'core=' || (i % 10) || ',host=web' || (i / 100),
-                           jsonb_build_object('core', (i % 10)::text, 'host', 'web' || (i / 100)), 'web' || (i / 100)
-                    FROM generate_series(0, \(count - 1)) i; ANALYZE series
-                    """)
-            } else {
-                for i in 0..<count {
-                    _ = try store.seriesID(metric: "cpu.m\((i / 10) % 10)",
-                                           labels: [.init("core", "\(i % 10)"), .init("host", "web\(i / 100)")])
-                }
-            }
+            try registerGrid(store, sql: sql, count: count, metricPrefix: "cpu.m")
             // Both ways give the same series: seriesID finds the bulk-inserted row.
             let probe = try store.seriesID(metric: "cpu.m2", labels: [.init("core", "3"), .init("host", "web420")])
             guard try store.series(matching: [LabelMatcher("__name__", .equal, "cpu.m2"), LabelMatcher("host", .equal, "web420"), LabelMatcher("core", .equal, "3")]).map(\.id) == [probe] else {
@@ -54,5 +40,25 @@ enum SeriesMatchBench {
             }
         }
         print("load average at end: \(StorageBench.loadAverage())")
+    }
+
+    /// Registers `count` series `<metricPrefix><(i/10)%10>{core="<i%10>",host="web<i/100>"}`
+    /// (100 per host). On PostgreSQL (`sql` given) one statement instead of `count`
+    /// autocommitted registrations (minutes on a loaded box); the rows are what `seriesID`
+    /// writes (keys sorted, same JSON), which the callers check with a probe.
+    static func registerGrid(_ store: any Storage, sql: ((String) throws -> Void)?, count: Int, metricPrefix: String) throws {
+        if let sql {
+            try sql("""
+                INSERT INTO series (metric, label_key, labels, host)
+                SELECT '\(metricPrefix)' || ((i / 10) % 10), 'core=' || (i % 10) || ',host=web' || (i / 100),
+                       jsonb_build_object('core', (i % 10)::text, 'host', 'web' || (i / 100)), 'web' || (i / 100)
+                FROM generate_series(0, \(count - 1)) i; ANALYZE series
+                """)
+        } else {
+            for i in 0..<count {
+                _ = try store.seriesID(metric: "\(metricPrefix)\((i / 10) % 10)",
+                                       labels: [.init("core", "\(i % 10)"), .init("host", "web\(i / 100)")])
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 // nazar-bench: benchmarks of the host's hot paths, run in release mode:
 //
-//     swift run -c release nazar-bench [bus|detectors|abi-call|isolation|storage|series-match|ingest-parse|stream|rabbitmq|alerting|all] [--runs N]
+//     swift run -c release nazar-bench [bus|detectors|abi-call|isolation|storage|series-match|api-reads|ingest-parse|stream|rabbitmq|alerting|all] [--runs N]
 //
 // `isolation` needs nazar-plugin-host built next to the executable:
 //     swift build -c release --product nazar-bench --product nazar-plugin-host
@@ -306,6 +306,9 @@ do {
     }
     if which == "series-match" {
         try SeriesMatchBench.run(runs: runs)
+    }
+    if which == "api-reads" {
+        try APIReadsBench.run(runs: runs)
     }
     if which == "ingest-parse" || which == "all" {
         IngestParseBench.run(runs: runs)

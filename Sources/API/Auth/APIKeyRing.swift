@@ -6,7 +6,11 @@ import Glibc
 #endif
 
 /// The keys nazard accepts, loaded from the keys file and reloaded when it changes (its
-/// mtime, size or inode, checked at most once a second) or on `reload()` (SIGHUP).
+/// inode, size, mtime or ctime, checked at most once a second, on a request) or on
+/// `reload(trigger:)` (nazard calls it on SIGHUP).
+///
+/// The ctime makes an in-place rewrite that keeps size and mtime (`cp -p` of a backup,
+/// `rsync -t`) count as a change: only the kernel sets it.
 ///
 /// Thread-safe: lookups take a mutex for a dictionary read. A file that no longer parses
 /// keeps the previous keys and logs the error once per change.
@@ -14,6 +18,8 @@ public final class APIKeyRing: Sendable {
     private struct FileStamp: Equatable {
         var mtimeSeconds: Int
         var mtimeNanoseconds: Int
+        var ctimeSeconds: Int
+        var ctimeNanoseconds: Int
         var size: Int
         var inode: UInt
     }
@@ -31,7 +37,7 @@ public final class APIKeyRing: Sendable {
     public init(path: String, logger: Logger) {
         self.path = path
         self.logger = logger
-        reload()
+        reload(trigger: "start")
     }
 
     /// The key whose text is `token`, or nil.
@@ -44,8 +50,9 @@ public final class APIKeyRing: Sendable {
     /// Every key currently loaded.
     public var keys: [APIKey] { state.withLock { Array($0.byHash.values) } }
 
-    /// Re-reads the file now.
-    public func reload() {
+    /// Re-reads the file now; `trigger` (start, sighup, file_changed, …) goes into the log
+    /// line as `nazar_trigger`.
+    public func reload(trigger: String = "requested") {
         let stamp = Self.stamp(path)
         do throws(APIKeyFileError) {
             let keys = try APIKeyFile.read(path: path)
@@ -56,11 +63,11 @@ public final class APIKeyRing: Sendable {
                 $0.stamp = stamp
             }
             logger.info("loaded \(keys.count) API key\(keys.count == 1 ? "" : "s") from \(path)",
-                        metadata: ["nazar_event": "api_keys_loaded"])
+                        metadata: ["nazar_event": "api_keys_loaded", "nazar_trigger": "\(trigger)"])
         } catch {
             state.withLock { $0.stamp = stamp }
             logger.error("API keys not reloaded, keeping the previous ones: \(error)",
-                         metadata: ["nazar_event": "api_keys_failed"])
+                         metadata: ["nazar_event": "api_keys_failed", "nazar_trigger": "\(trigger)"])
         }
     }
 
@@ -73,13 +80,14 @@ public final class APIKeyRing: Sendable {
         }
         guard due else { return }
         let stamp = Self.stamp(path)
-        if state.withLock({ $0.stamp != stamp }) { reload() }
+        if state.withLock({ $0.stamp != stamp }) { reload(trigger: "file_changed") }
     }
 
     private static func stamp(_ path: String) -> FileStamp? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
-        return FileStamp(mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec, size: Int(st.st_size),
+        return FileStamp(mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec,
+                         ctimeSeconds: st.st_ctim.tv_sec, ctimeNanoseconds: st.st_ctim.tv_nsec, size: Int(st.st_size),
                          inode: UInt(st.st_ino))
     }
 }

@@ -10,7 +10,7 @@ private func error(_ code: String, _ text: String) -> (String, String, String, S
 private let unauthorized = error("401", "No key, or an unknown key")
 private let forbidden = error("403", "The key lacks the scope")
 private let unavailable = error("503", "Storage unreachable or not configured")
-private let timeHelp = "RFC 3339, integer seconds/ms/µs/ns since the epoch, 'now', or relative like -1h"
+private let timeHelp = "RFC 3339 (or a date alone), seconds (fractional too) or integer ms/µs/ns since the epoch, 'now', or relative like -1h, now-1h, +10m (the spellings of nazarctl query)"
 
 extension HealthRoutes {
     static let operations: [OpenAPIOperation] = [
@@ -61,7 +61,7 @@ extension ReadRoutes {
                        error("400", "Bad matcher"), unauthorized, forbidden, unavailable]),
         Op("get", "/api/v1/query", summary: "Points of series over a range, aggregated per step", scope: "read",
            parameters: [P("series", type: "integer", "A series id (or give match)"), match, P("from", "Start (default to − 1h); " + timeHelp),
-                        P("to", "End (default now); " + timeHelp), P("step", "Step, e.g. 10s, 1m (default: range/300, at least 1s)"),
+                        P("to", "End (default now); " + timeHelp), P("step", "Step, e.g. 10s, 1m, 1h30m, or whole seconds (default: range/300, at least 1s)"),
                         P("agg", "mean (default), min, max, last, sum, count"), P("tier", "auto (default), raw, 1m, 1h")],
            responses: [("200", "One entry per series with [timestamp_ns, value] pairs", json, ""),
                        error("400", "Bad parameter"), error("404", "No such series"), unauthorized, forbidden, unavailable]),

@@ -23,8 +23,8 @@ enum AlertRoutes {
             case "all", "resolved":
                 let now = wallClockNanoseconds()
                 var filter = AlertHistoryFilter()
-                filter.from = try request.query("from").map { v throws(APIError) in try QueryTime.parse(v, now: now, field: "from") }
-                filter.to = try request.query("to").map { v throws(APIError) in try QueryTime.parse(v, now: now, field: "to") }
+                filter.from = try request.query("from").map { v throws(APIError) in try RequestTime.parse(v, now: now, field: "from") }
+                filter.to = try request.query("to").map { v throws(APIError) in try RequestTime.parse(v, now: now, field: "to") }
                 filter.rule = request.query("rule")
                 filter.severity = request.query("severity")
                 if state == "resolved" { filter.state = "resolved" }
@@ -73,12 +73,12 @@ enum AlertRoutes {
             let matchers: [LabelMatcher]
             do { matchers = try LabelMatcher.parseList(input.matchers) } catch { throw APIError.badRequest("matchers: \(error)") }
             guard !matchers.isEmpty else { throw APIError.badRequest("matchers: a silence needs at least one matcher") }
-            let starts = try input.startsAt.map { v throws(APIError) in try QueryTime.parse(v, now: now, field: "starts_at") } ?? now
+            let starts = try input.startsAt.map { v throws(APIError) in try RequestTime.parse(v, now: now, field: "starts_at") } ?? now
             let ends: Int64
             if let e = input.endsAt {
-                ends = try QueryTime.parse(e, now: now, field: "ends_at")
+                ends = try RequestTime.parse(e, now: now, field: "ends_at")
             } else if let d = input.duration {
-                ends = starts + (try QueryTime.duration(d, field: "duration"))
+                ends = starts + (try RequestTime.duration(d, field: "duration"))
             } else {
                 throw APIError.badRequest("give ends_at or duration")
             }

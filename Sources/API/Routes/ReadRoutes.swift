@@ -27,11 +27,11 @@ enum ReadRoutes {
         router.get("/api/v1/query") { request, context in
             try context.require(.read)
             let now = wallClockNanoseconds()
-            let to = try request.query("to").map { v throws(APIError) in try QueryTime.parse(v, now: now, field: "to") } ?? now
-            let from = try request.query("from").map { v throws(APIError) in try QueryTime.parse(v, now: now, field: "from") }
+            let to = try request.query("to").map { v throws(APIError) in try RequestTime.parse(v, now: now, field: "to") } ?? now
+            let from = try request.query("from").map { v throws(APIError) in try RequestTime.parse(v, now: now, field: "from") }
                 ?? (to - 3_600_000_000_000)
             guard from < to else { throw APIError.badRequest("from must be before to") }
-            let step = try request.query("step").map { v throws(APIError) in try QueryTime.duration(v, field: "step") }
+            let step = try request.query("step").map { v throws(APIError) in try RequestTime.duration(v, field: "step") }
                 ?? max(1_000_000_000, (to - from) / 300)
             guard (to - from) / step <= Int64(maxSteps) else {
                 throw APIError.badRequest("\((to - from) / step) steps; at most \(maxSteps) (use a larger step)")
@@ -52,8 +52,8 @@ enum ReadRoutes {
             let selected: [StoredSeries]
             if let idText = request.query("series") {
                 guard let id = Int64(idText) else { throw APIError.badRequest("series='\(idText)' is not a series id") }
-                let all = try await api.withStorage { s throws(StorageError) in try s.series(matching: []) }
-                guard let one = all.first(where: { $0.id == id }) else { throw APIError.notFound("no series with id \(id)") }
+                let found = try await api.withStorage { s throws(StorageError) in try s.series(id: id) }
+                guard let one = found else { throw APIError.notFound("no series with id \(id)") }
                 selected = [one]
             } else if request.query("match") != nil {
                 let m = try matchers(request)
@@ -114,13 +114,7 @@ enum ReadRoutes {
 
         router.get("/api/v1/hosts") { _, context in
             try context.require(.read)
-            let hosts = try await api.withStorage { s throws(StorageError) in
-                let all = try s.series(matching: [])
-                let names = Set(all.compactMap { $0.label("host") }).sorted()
-                return try names.map { h throws(StorageError) in
-                    (h, try s.latest(host: h).map(\.timestamp).max(), all.filter { $0.label("host") == h }.count)
-                }
-            }
+            let hosts = try await api.withStorage { s throws(StorageError) in try s.hosts() }
             var firing: [String: Int] = [:]
             for alert in api.alerts.firing() {
                 if let h = alert.labels.first(where: { $0.0 == "host" })?.1 { firing[h, default: 0] += 1 }
@@ -128,12 +122,12 @@ enum ReadRoutes {
             return jsonResponse(.ok) { w in
                 w.objectStart()
                 w.key("hosts"); w.arrayStart()
-                for (host, lastSeen, seriesCount) in hosts {
+                for h in hosts {
                     w.objectStart()
-                    w.key("host"); w.string(host)
-                    w.key("last_seen"); if let lastSeen { w.int(lastSeen) } else { w.null() }
-                    w.key("series"); w.int(seriesCount)
-                    w.key("firing_alerts"); w.int(firing[host] ?? 0)
+                    w.key("host"); w.string(h.host)
+                    w.key("last_seen"); if let lastSeen = h.lastSeen { w.int(lastSeen) } else { w.null() }
+                    w.key("series"); w.int(h.seriesCount)
+                    w.key("firing_alerts"); w.int(firing[h.host] ?? 0)
                     w.objectEnd()
                 }
                 w.arrayEnd()

@@ -49,30 +49,13 @@ enum ConfigFiles {
     static let maximumSize = 4 << 20
 
     static func readFile(_ path: String) throws(ConfigFileError) -> ConfigFileContents {
-        // O_NONBLOCK: a FIFO named like a config file must not hang the daemon; it is
-        // refused below as not a regular file.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw failure("cannot open") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure("cannot stat") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ConfigFileError(message: "not a regular file") }
-        guard Int(info.st_size) <= maximumSize else {
-            throw ConfigFileError(message: "larger than \(maximumSize >> 20) MiB")
+        let file: (bytes: [UInt8], mode: mode_t)
+        do {
+            file = try SmallFile.contents(of: path, maximumSize: maximumSize)
+        } catch {
+            throw ConfigFileError(message: error.message, isMissing: error.isMissing)
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("cannot read")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            guard bytes.count <= maximumSize else { throw ConfigFileError(message: "larger than \(maximumSize >> 20) MiB") }
-        }
-        return ConfigFileContents(text: try text(of: bytes), worldWritable: info.st_mode & S_IWOTH != 0)
+        return ConfigFileContents(text: try text(of: file.bytes), worldWritable: file.mode & S_IWOTH != 0)
     }
 
     /// A config file's bytes as text; invalid UTF-8 is refused with its line. Split from

@@ -96,6 +96,8 @@ public final class Daemon: @unchecked Sendable {
     /// Extra parts of the STATUS= summary from components outside the daemon (the agent
     /// forwarder's "forwarding" / "buffering N points"). Guarded by `lifecycleLock`.
     private var statusSources: [@Sendable () -> String?] = []
+    /// Run after each reload (`addReloadHook`). Guarded by `lifecycleLock`.
+    private var reloadHooks: [@Sendable () -> Void] = []
 
     /// Adds a part to the one-line summary (systemd STATUS=, `nazarctl status`). `source`
     /// is called under the daemon's lock: it must not block or call back into the daemon.
@@ -120,35 +122,50 @@ public final class Daemon: @unchecked Sendable {
     /// removed or disabled ones stop, changed ones (config or plugin file) restart,
     /// untouched ones keep running with their state. A nazar.toml that no longer loads
     /// leaves everything as it is.
+    ///
+    /// Then runs the reload hooks (`addReloadHook`), whether or not nazar.toml loaded.
     public func reload() {
-        lifecycleLock.withLock {
-            logger.notice("reloading configuration", metadata: ["nazar_event": "reload"])
-            let loaded: LoadedConfig
-            do {
-                loaded = try ConfigLoader.load(path: options.configPath)
-            } catch {
-                logger.error("reload failed, keeping the running configuration: \(error)",
-                             metadata: ["nazar_event": "reload_failed"])
-                return
-            }
-            report(loaded.diagnostics)
-            var next = loaded.daemon
-            if let dir = options.stateDirectory { next.stateDirectory = dir }
-            if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory
-                || next.storage != config.storage || next.alerting != config.alerting || next.http != config.http {
-                logger.warning("bus, storage, alerting, http, hostname or state_directory changes take effect at the next restart",
-                               metadata: ["nazar_event": "reload_needs_restart"])
-            }
-            if next.searchPath != config.searchPath || next.strictPermissions != config.strictPermissions {
-                loader = PluginLoader(searchPath: options.extraPluginDirectories + next.searchPath,
-                                      strictPermissions: next.strictPermissions)
-            }
-            config.searchPath = next.searchPath
-            config.strictPermissions = next.strictPermissions
-            config.selfMetricsInterval = next.selfMetricsInterval
-            apply(loaded.instances, diagnostics: loaded.diagnostics)
-            logger.notice("reload complete: \(summaryLocked())", metadata: ["nazar_event": "reload_done"])
+        lifecycleLock.withLock { reloadLocked() }
+        for hook in lifecycleLock.withLock({ reloadHooks }) { hook() }
+    }
+
+    /// Adds work to every `reload()` (SIGHUP) for a component outside the daemon that
+    /// re-reads its own files, such as the HTTP API's keys: one signal handler, and
+    /// `systemctl reload` returns after it. Hooks run in the order added, on the reloading
+    /// thread, outside the daemon's lock (they may call into the daemon), after the
+    /// configuration is applied.
+    public func addReloadHook(_ hook: @escaping @Sendable () -> Void) {
+        lifecycleLock.withLock { reloadHooks.append(hook) }
+    }
+
+    /// Lock held.
+    private func reloadLocked() {
+        logger.notice("reloading configuration", metadata: ["nazar_event": "reload"])
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigLoader.load(path: options.configPath)
+        } catch {
+            logger.error("reload failed, keeping the running configuration: \(error)",
+                         metadata: ["nazar_event": "reload_failed"])
+            return
         }
+        report(loaded.diagnostics)
+        var next = loaded.daemon
+        if let dir = options.stateDirectory { next.stateDirectory = dir }
+        if next.bus != config.bus || next.hostname != config.hostname || next.stateDirectory != config.stateDirectory
+            || next.storage != config.storage || next.alerting != config.alerting || next.http != config.http {
+            logger.warning("bus, storage, alerting, http, hostname or state_directory changes take effect at the next restart",
+                           metadata: ["nazar_event": "reload_needs_restart"])
+        }
+        if next.searchPath != config.searchPath || next.strictPermissions != config.strictPermissions {
+            loader = PluginLoader(searchPath: options.extraPluginDirectories + next.searchPath,
+                                  strictPermissions: next.strictPermissions)
+        }
+        config.searchPath = next.searchPath
+        config.strictPermissions = next.strictPermissions
+        config.selfMetricsInterval = next.selfMetricsInterval
+        apply(loaded.instances, diagnostics: loaded.diagnostics)
+        logger.notice("reload complete: \(summaryLocked())", metadata: ["nazar_event": "reload_done"])
     }
 
     /// Stops every instance (collectors first, so detectors and notifiers see their last points).

@@ -3,19 +3,25 @@ import Glibc
 #endif
 import PluginKit
 
-/// Times as an admin types them for a query, and as query output prints them.
+/// Times and steps as people and programs write them for a query (`nazarctl query`, the
+/// HTTP API's `from`, `to`, `step`, silences' `starts_at`), and times as query output
+/// prints them. One parser, so the CLI and the API accept exactly the same spellings.
 ///
-/// Accepted: `now`; `now-1h` or `-1h` (a duration back from now, any `DurationText`
-/// spelling: `-90m`, `-1h30m`, `-7d`); `+10m` (forward); Unix seconds, possibly fractional
-/// (`1700000000`, `1700000000.5`); RFC 3339 in UTC or with an offset
-/// (`2026-11-23T10:00:00Z`, `2026-11-23T10:00:00.250+01:00`, or a date alone,
-/// `2026-11-23`, meaning its midnight UTC).
+/// Accepted times: `now`; `now-1h` or `-1h` (a duration back from now, any `DurationText`
+/// spelling: `-90m`, `-1h30m`, `-7d`); `+10m` (forward); an integer since the Unix epoch
+/// in seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude (what
+/// `date +%s`, JavaScript's `Date.now()` and our own JSON timestamps give); fractional
+/// seconds (`1700000000.5`); RFC 3339 in UTC or with an offset (`2026-11-23T10:00:00Z`,
+/// `2026-11-23T10:00:00.250+01:00`, or a date alone, `2026-11-23`, meaning its midnight UTC).
+///
+/// Pure functions; errors are `StorageError.invalidArgument` naming the field.
 public enum QueryTime {
-    /// Nanoseconds since the Unix epoch; `field` names the option in the error.
+    /// Nanoseconds since the Unix epoch; `field` names the option or parameter in the error.
     public static func parse(_ text: String, now: Int64, field: String) throws(StorageError) -> Int64 {
         let t = text.trimmingSpaces
         let bad = StorageError.invalidArgument(
-            field: field, reason: "'\(text)' is not a time: use now, -1h (relative), Unix seconds or RFC 3339 (2026-11-23T10:00:00Z)")
+            field: field,
+            reason: "'\(text)' is not a time: use now, -1h (relative), seconds (or ms, µs, ns) since the epoch or RFC 3339 (2026-11-23T10:00:00Z)")
         if t == "now" { return now }
         var relative = Substring(t)
         if relative.hasPrefix("now") { relative = relative.dropFirst(3) }
@@ -23,9 +29,18 @@ public enum QueryTime {
             guard let d = DurationText.parse(String(relative.dropFirst())) else { throw bad }
             return sign == "-" ? now &- d.nanoseconds : now &+ d.nanoseconds
         }
-        if let seconds = unixSeconds(t) { return seconds }
+        if let epoch = epochNumber(t) { return epoch }
         if let rfc = rfc3339(t) { return rfc }
         throw bad
+    }
+
+    /// A positive step or duration in nanoseconds: any `DurationText` spelling (`30s`,
+    /// `1m`, `1h30m`) or whole seconds (`60`).
+    public static func duration(_ text: String, field: String) throws(StorageError) -> Int64 {
+        let t = text.trimmingSpaces
+        if let seconds = Int64(t), seconds > 0, seconds <= Int64.max / 1_000_000_000 { return seconds * 1_000_000_000 }
+        if let d = DurationText.parse(t), d.nanoseconds > 0 { return d.nanoseconds }
+        throw .invalidArgument(field: field, reason: "'\(text)' is not a positive duration (examples: 10s, 5m, 1h, or whole seconds)")
     }
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-23T10:00:00.000Z`.
@@ -42,22 +57,27 @@ public enum QueryTime {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 
-    private static func unixSeconds(_ t: String) -> Int64? {
-        let pieces = t.split(separator: ".", omittingEmptySubsequences: false)
-        guard pieces.count <= 2, let whole = Int64(pieces[0]), whole >= 0 else { return nil }
-        var nanos: Int64 = 0
-        if pieces.count == 2 {
-            let digits = pieces[1].prefix(9)
-            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let f = Int64(digits) else { return nil }
-            nanos = f * Int64(pow10(9 - digits.count))
+    /// A whole number since the epoch in s, ms, µs or ns by magnitude (seconds below 10^11,
+    /// i.e. before the year 5138), or fractional seconds.
+    private static func epochNumber(_ t: String) -> Int64? {
+        if let v = Int64(t), v >= 0 {
+            if v < 100_000_000_000 { return v * 1_000_000_000 }
+            if v < 100_000_000_000_000 { return v * 1_000_000 }
+            if v < 100_000_000_000_000_000 { return v * 1_000 }
+            return v
         }
+        let pieces = t.split(separator: ".", omittingEmptySubsequences: false)
+        guard pieces.count == 2, let whole = Int64(pieces[0]), whole >= 0 else { return nil }
+        let digits = pieces[1].prefix(9)
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let f = Int64(digits) else { return nil }
+        let nanos = f * pow10(9 - digits.count)
         let (scaled, overflow) = whole.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? nil : scaled + nanos
     }
 
-    private static func pow10(_ n: Int) -> Int { (0..<n).reduce(1) { acc, _ in acc * 10 } }
+    private static func pow10(_ n: Int) -> Int64 { (0..<n).reduce(1) { acc, _ in acc * 10 } }
 
-    /// `YYYY-MM-DD[THH:MM:SS[.fff…]](Z|±HH:MM)`; a date alone is midnight UTC.
+    /// `YYYY-MM-DD[(T|t| )HH:MM:SS[.fff…]](Z|z|±HH:MM)`; a date alone is midnight UTC.
     private static func rfc3339(_ t: String) -> Int64? {
         let b = Array(t.utf8)
         func number(_ from: Int, _ count: Int) -> Int? {
@@ -74,7 +94,7 @@ public enum QueryTime {
         var hour = 0, minute = 0, second = 0, nanos: Int64 = 0, offset = 0
         var i = 10
         if b.count > 10 {
-            guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), let h = number(11, 2), b.count > 13,
+            guard b[10] | 0x20 == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "), let h = number(11, 2), b.count > 13,
                   b[13] == UInt8(ascii: ":"), let m = number(14, 2), b.count > 16, b[16] == UInt8(ascii: ":"),
                   let s = number(17, 2), h < 24, m < 60, s < 61 else { return nil }
             hour = h; minute = m; second = s
@@ -87,10 +107,10 @@ public enum QueryTime {
                     i += 1
                 }
                 guard digits > 0 else { return nil }
-                nanos *= Int64(pow10(9 - digits))
+                nanos *= pow10(9 - digits)
             }
             guard i < b.count else { return nil }
-            if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+            if b[i] | 0x20 == UInt8(ascii: "z") {
                 i += 1
             } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                 guard let oh = number(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"), let om = number(i + 4, 2) else { return nil }

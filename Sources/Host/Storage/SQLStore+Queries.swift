@@ -16,6 +16,34 @@ extension SQLStore {
         }
     }
 
+    func series(id: Int64) throws(StorageError) -> StoredSeries? {
+        try locked { () throws(StorageError) in
+            guard let row = try driver.query("SELECT id, metric, labels FROM series WHERE id = $1", [.int(id)],
+                                             operation: "look up series \(id)").first else { return nil }
+            return StoredSeries(id: row[0].int ?? id, metric: row[1].text,
+                                labels: try LabelText.parse(row[2].text, context: "series \(id)"))
+        }
+    }
+
+    func hosts() throws(StorageError) -> [HostSummary] {
+        // The newest point of a series is one backward probe of the points primary key
+        // (series_id, ts) — per day partition on PostgreSQL's native layout. The derived
+        // table keeps the subquery out of the aggregate, which both dialects accept.
+        let sql = """
+            SELECT host, count(*), max(last_ts) FROM (
+              SELECT s.host AS host, (SELECT max(p.ts) FROM points p WHERE p.series_id = s.id) AS last_ts
+              FROM series s WHERE s.host <> '') per_series
+            GROUP BY host
+            """
+        let hosts = try locked { () throws(StorageError) in
+            try driver.query(sql, [], operation: "list hosts").map { row in
+                HostSummary(host: row[0].text, seriesCount: Int(row[1].int ?? 0), lastSeen: row[2].int)
+            }
+        }
+        // Byte order whatever the database's collation, as `series(matching:)` compares.
+        return hosts.sorted { $0.host.utf8.lexicographicallyPrecedes($1.host.utf8) }
+    }
+
     func range(series: Int64, from: Int64, to: Int64, step: Int64, aggregation: StorageAggregation,
                tier requested: StorageTier?, now: Int64) throws(StorageError) -> RangeResult {
         guard step > 0 else { throw .invalidArgument(field: "step", reason: "must be positive, got \(step)") }

@@ -30,6 +30,16 @@ public protocol Storage: AnyObject, Sendable {
     /// Series whose labels match every matcher (the key `__name__` is the metric).
     func series(matching matchers: [LabelMatcher]) throws(StorageError) -> [StoredSeries]
 
+    /// The series with storage id `id`, or nil when there is none: one primary-key lookup,
+    /// whatever the number of series.
+    func series(id: Int64) throws(StorageError) -> StoredSeries?
+
+    /// Every host that has series (the `host` label, as stored in `series.host`), with how
+    /// many series it has and the time of its newest raw point (nil once retention pruned
+    /// them all), sorted by host name byte-wise. One statement for all hosts, an index
+    /// probe per series for the newest point: it never lists the series themselves.
+    func hosts() throws(StorageError) -> [HostSummary]
+
     /// One series over [from, to) at `step`, aggregated per step; `tier` nil picks one
     /// with `StorageTierChoice`.
     func range(series: Int64, from: Int64, to: Int64, step: Int64, aggregation: StorageAggregation,

@@ -109,6 +109,21 @@ public struct LatestValue: Sendable, Equatable {
     public var value: Double
 }
 
+/// One host as the store knows it (`Storage.hosts()`): the dashboard's host list.
+public struct HostSummary: Sendable, Equatable {
+    public var host: String
+    /// Series whose `host` label is this host.
+    public var seriesCount: Int
+    /// Newest raw point of any of those series; nil when no raw point is left.
+    public var lastSeen: Int64?
+
+    public init(host: String, seriesCount: Int, lastSeen: Int64?) {
+        self.host = host
+        self.seriesCount = seriesCount
+        self.lastSeen = lastSeen
+    }
+}
+
 /// One bucket of a roll-up tier (for inspection and tests).
 public struct RollupBucket: Sendable, Equatable {
     public var start: Int64

@@ -196,6 +196,33 @@ struct TestSetup {
         #expect(before.state == .running)
     }
 
+    @Test func reloadHooksRunAfterTheConfigurationInOrderEvenWhenItIsBroken() throws {
+        let t = try TestSetup()
+        try t.plugin("ex", "plugin = \"collector-example\"\ninterval = \"1s\"\n")
+        let d = try t.daemon()
+        d.start()
+        defer { d.shutdown() }
+        let calls = HookCalls()
+        // A hook may call back into the daemon: it runs outside the daemon's lock.
+        d.addReloadHook { calls.append("first: \(d.instance(named: "added") != nil)") }
+        d.addReloadHook { calls.append("second") }
+        #expect(calls.all.isEmpty, "hooks run on reload only")
+        try t.plugin("added", "plugin = \"collector-example\"\ninterval = \"1s\"\n")
+        d.reload()
+        #expect(calls.all == ["first: true", "second"])
+        try "[daemon\nbroken".write(toFile: t.configPath, atomically: true, encoding: .utf8)
+        d.reload()
+        #expect(calls.all == ["first: true", "second", "first: true", "second"])
+    }
+
+    /// What reload hooks recorded, from whichever thread ran them.
+    final class HookCalls: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func append(_ s: String) { lock.withLock { items.append(s) } }
+        var all: [String] { lock.withLock { items } }
+    }
+
     @Test func swiftPluginsRunThroughTheABI() throws {
         let t = try TestSetup()
         try t.plugin("collector-system", """
