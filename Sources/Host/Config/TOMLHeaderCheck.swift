@@ -8,7 +8,8 @@
 /// comments, and bracket depth after "=". Anything else it leaves to toml++.
 ///
 /// It also refuses a local date followed by "T" and no digit ("1979-05-27T&7:32"), on
-/// which toml++ asserts in its time parser (fuzz-config again), and a value whose closing
+/// which toml++ asserts in its time parser (fuzz-config again), a date, a space and a
+/// one-digit "time" ("1979-05-27 0]", an assert in parse_value), and a value whose closing
 /// bracket does not match its opening one ("a = [}"), on which toml++ asserts in
 /// parse_value.
 enum TOMLHeaderCheck {
@@ -32,6 +33,12 @@ enum TOMLHeaderCheck {
         // The openers of the value being read, innermost last.
         var openers: [UInt8] = []
         @inline(__always) func at(_ k: Int) -> UInt8 { k < b.count ? b[k] : 0 }
+        @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        /// "YYYY-MM-DD" ends right before `k`.
+        func followsDate(_ k: Int) -> Bool {
+            k >= 10 && b[k - 3] == UInt8(ascii: "-") && b[k - 6] == UInt8(ascii: "-")
+                && [1, 2, 4, 5, 7, 8, 9, 10].allSatisfy { isDigit(b[k - $0]) }
+        }
         @inline(__always) func startsKey(_ c: UInt8) -> Bool {
             (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A)
                 || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: "\"")
@@ -98,9 +105,16 @@ enum TOMLHeaderCheck {
                 i += 1
             case UInt8(ascii: "T"), UInt8(ascii: "t"):
                 // "YYYY-MM-DD" right before, not a digit right after.
-                if inValue && i >= 10 && b[i - 3] == UInt8(ascii: "-") && b[i - 6] == UInt8(ascii: "-")
-                    && [1, 2, 4, 5, 7, 8, 9, 10].allSatisfy({ b[i - $0] >= 0x30 && b[i - $0] <= 0x39 })
-                    && !(at(i + 1) >= 0x30 && at(i + 1) <= 0x39) {
+                if inValue && followsDate(i) && !isDigit(at(i + 1)) {
+                    return .dateTimeWithoutTime(line: line)
+                }
+                i += 1
+            case UInt8(ascii: " "):
+                // TOML also lets a space separate date and time; toml++ then asserts in
+                // parse_value on one digit and a terminator ("1979-05-27 0]", fuzz-config).
+                // A digit after a date and a space is only ever the start of a time, and
+                // a time starts with two digits.
+                if inValue && followsDate(i) && isDigit(at(i + 1)) && !isDigit(at(i + 2)) {
                     return .dateTimeWithoutTime(line: line)
                 }
                 i += 1
