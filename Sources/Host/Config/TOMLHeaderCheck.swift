@@ -8,8 +8,8 @@
 /// comments, and bracket depth after "=". Anything else it leaves to toml++.
 ///
 /// It also refuses a local date followed by "T" and no digit ("1979-05-27T&7:32"), on
-/// which toml++ asserts in its time parser (fuzz-config again), a date, a space and a
-/// one-digit "time" ("1979-05-27 0]", an assert in parse_value), and a value whose closing
+/// which toml++ asserts in its time parser (fuzz-config again), a value, a space and a
+/// lone digit ("1979-05-27 0]", an assert in parse_value), and a value whose closing
 /// bracket does not match its opening one ("a = [}"), on which toml++ asserts in
 /// parse_value.
 enum TOMLHeaderCheck {
@@ -17,6 +17,7 @@ enum TOMLHeaderCheck {
         case headerWithoutName(line: Int)
         case dateTimeWithoutTime(line: Int)
         case mismatchedBracket(line: Int)
+        case loneDigitAfterValue(line: Int)
     }
 
     /// The 1-based line of the first bad header, or nil.
@@ -110,12 +111,17 @@ enum TOMLHeaderCheck {
                 }
                 i += 1
             case UInt8(ascii: " "):
-                // TOML also lets a space separate date and time; toml++ then asserts in
-                // parse_value on one digit and a terminator ("1979-05-27 0]", fuzz-config).
-                // A digit after a date and a space is only ever the start of a time, and
-                // a time starts with two digits.
-                if inValue && followsDate(i) && isDigit(at(i + 1)) && !isDigit(at(i + 2)) {
-                    return .dateTimeWithoutTime(line: line)
+                // toml++ reads a value that may be a date with a space before its time
+                // ("1979-05-27 07:32:00") by scanning on after the space when the digit
+                // after it is followed by more; on one digit and a terminator it asserts
+                // in parse_value ("1979-05-27 0]", "l=3=58-05-27 0", fuzz-config). After a
+                // value, a space and a digit start nothing but a time, and a time has two
+                // digits, so a lone digit there is refused. The characters before the space
+                // that start a value or a key (=, [, {, ., ',') or end one (], }) are not
+                // a value's last character.
+                if inValue && isDigit(at(i + 1)) && !isDigit(at(i + 2)) && i > 0
+                    && !" \t\r\n=[{.,]}#".utf8.contains(b[i - 1]) {
+                    return .loneDigitAfterValue(line: line)
                 }
                 i += 1
             default:
