@@ -8,7 +8,8 @@
 /// comments, and bracket depth after "=". Anything else it leaves to toml++.
 ///
 /// It also refuses a local date followed by "T" and no digit ("1979-05-27T&7:32"), on
-/// which toml++ asserts in its time parser (fuzz-config again), and a value whose closing
+/// which toml++ asserts in its time parser (fuzz-config again), a value, a space and a
+/// lone digit ("1979-05-27 0]", an assert in parse_value), and a value whose closing
 /// bracket does not match its opening one ("a = [}"), on which toml++ asserts in
 /// parse_value.
 enum TOMLHeaderCheck {
@@ -16,6 +17,7 @@ enum TOMLHeaderCheck {
         case headerWithoutName(line: Int)
         case dateTimeWithoutTime(line: Int)
         case mismatchedBracket(line: Int)
+        case loneDigitAfterValue(line: Int)
     }
 
     /// The 1-based line of the first bad header, or nil.
@@ -32,6 +34,12 @@ enum TOMLHeaderCheck {
         // The openers of the value being read, innermost last.
         var openers: [UInt8] = []
         @inline(__always) func at(_ k: Int) -> UInt8 { k < b.count ? b[k] : 0 }
+        @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        /// "YYYY-MM-DD" ends right before `k`.
+        func followsDate(_ k: Int) -> Bool {
+            k >= 10 && b[k - 3] == UInt8(ascii: "-") && b[k - 6] == UInt8(ascii: "-")
+                && [1, 2, 4, 5, 7, 8, 9, 10].allSatisfy { isDigit(b[k - $0]) }
+        }
         @inline(__always) func startsKey(_ c: UInt8) -> Bool {
             (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A)
                 || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: "\"")
@@ -98,10 +106,22 @@ enum TOMLHeaderCheck {
                 i += 1
             case UInt8(ascii: "T"), UInt8(ascii: "t"):
                 // "YYYY-MM-DD" right before, not a digit right after.
-                if inValue && i >= 10 && b[i - 3] == UInt8(ascii: "-") && b[i - 6] == UInt8(ascii: "-")
-                    && [1, 2, 4, 5, 7, 8, 9, 10].allSatisfy({ b[i - $0] >= 0x30 && b[i - $0] <= 0x39 })
-                    && !(at(i + 1) >= 0x30 && at(i + 1) <= 0x39) {
+                if inValue && followsDate(i) && !isDigit(at(i + 1)) {
                     return .dateTimeWithoutTime(line: line)
+                }
+                i += 1
+            case UInt8(ascii: " "):
+                // toml++ reads a value that may be a date with a space before its time
+                // ("1979-05-27 07:32:00") by scanning on after the space when the digit
+                // after it is followed by more; on one digit and a terminator it asserts
+                // in parse_value ("1979-05-27 0]", "l=3=58-05-27 0", fuzz-config). After a
+                // value, a space and a digit start nothing but a time, and a time has two
+                // digits, so a lone digit there is refused. The characters before the space
+                // that start a value or a key (=, [, {, ., ',') or end one (], }) are not
+                // a value's last character.
+                if inValue && isDigit(at(i + 1)) && !isDigit(at(i + 2)) && i > 0
+                    && !" \t\r\n=[{.,]}#".utf8.contains(b[i - 1]) {
+                    return .loneDigitAfterValue(line: line)
                 }
                 i += 1
             default:

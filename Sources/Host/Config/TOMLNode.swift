@@ -57,6 +57,8 @@ enum TOMLDocument {
             throw TOMLSyntaxError(line: line, message: "a table header needs a name right after '[' (a key or a quoted key)")
         case let .dateTimeWithoutTime(line):
             throw TOMLSyntaxError(line: line, message: "a date followed by 'T' needs a time (HH:MM:SS)")
+        case let .loneDigitAfterValue(line):
+            throw TOMLSyntaxError(line: line, message: "a value followed by a space and one digit (a date and its time, separated by a space, need HH:MM:SS)")
         case let .mismatchedBracket(line):
             throw TOMLSyntaxError(line: line, message: "a closing bracket does not match its opening one ('[' closes with ']', '{' with '}')")
         case nil:

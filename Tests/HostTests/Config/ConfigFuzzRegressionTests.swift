@@ -84,6 +84,33 @@ import Testing
         #expect(TOMLHeaderCheck.firstProblem("a = 1\nb = [1979-05-27t]\n") == .dateTimeWithoutTime(line: 2))
     }
 
+    /// toml++ asserted in parse_value on a value, a space and one digit before a
+    /// terminator (fuzz-config, 10-million-run campaign: "l=3958-05-27 0 ", "l=3=58-05-27 0").
+    @Test func aValueWithASpaceAndOneDigitIsASyntaxErrorNotAnAbort() throws {
+        let fx = try ConfigFixture()
+        for name in ["regression-date-space-one-digit", "regression-token-space-one-digit"] {
+            let reproducer = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.corpus)/\(name)")))
+            try fx.writeBytes("x.toml", reproducer)
+            let (instance, diagnostics) = ConfigLoader.readInstanceFile(fx.path("x.toml"))
+            #expect(instance == nil, "\(name)")
+            #expect(diagnostics.first?.message.hasPrefix("a value followed by a space and one digit") == true, "\(name)")
+            #expect(diagnostics.first?.line == 3, "\(name)")
+        }
+        for bad in ["l = 3958-05-27 0 \n", "l = [3958-05-27 0]\n", "l = {a = 3958-05-27 0}\n", "l = 3958-05-27 0#\n",
+                    "l = [3958-05-27 0,1]\n", "l=3=58-05-27 0\n", "l = 3958-05-2a 0\n"] {
+            #expect(TOMLHeaderCheck.firstProblem(bad) == .loneDigitAfterValue(line: 1), "\(bad)")
+        }
+        // Valid TOML with a space before a digit is untouched.
+        let fine = """
+            a = 1979-05-27 07:32:00
+            b = 1979-05-27 \nc = [1979-05-27 , 1]
+            d = "1979-05-27 0"
+            e = { x = 1, y = [ 2 ], z . 3 = 4 }
+            f = [ 1, 2 ] # 3 4
+            """
+        #expect(TOMLHeaderCheck.firstProblem(fine) == nil)
+    }
+
     /// toml++ asserted in parse_value on "a = [}" (fuzz-config, run in CI).
     @Test func aMismatchedBracketIsASyntaxErrorNotAnAbort() throws {
         let fx = try ConfigFixture()
