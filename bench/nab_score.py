@@ -24,7 +24,11 @@ Configurations (the detectors' shipped defaults unless named otherwise):
                   shipped, each NAB series replayed as metric cpu.total
   context         detector-context (CAD OSE) with its shipped defaults: the value range is
                   learned from the warm-up (= NAB's probationary period, as for ewma) and
-                  then fixed; rest = warm-up / 5 (its default)
+                  then fixed, widened by half its width on each side (range_margin 0.5);
+                  rest = warm-up / 5 (its default)
+  context-margin-0, context-margin-1
+                  the same with the learned range as it is / widened by its width on
+                  each side (range_margin)
   context-nab     detector-context run as NAB ran CAD OSE: min/max = the file's own
                   extremes (NAB's inputMin/inputMax, known up front), rest = floor(0.15 n) / 5
                   points (NAB's probationaryPeriod / 5); warm-up as above
@@ -56,6 +60,8 @@ def configs(only):
         "threshold": dict(plugin="detector-threshold", metric="cpu.total",
                           instance=os.path.join(REPO, "etc/nazar/plugins.d/detector-threshold.toml")),
         "context": dict(plugin="detector-context", metric="value", rule={}),
+        "context-margin-0": dict(plugin="detector-context", metric="value", rule={"range_margin": 0}),
+        "context-margin-1": dict(plugin="detector-context", metric="value", rule={"range_margin": 1}),
         "context-nab": dict(plugin="detector-context", metric="value", rule={}, per_file=nab_given_range),
     }
     return {k: v for k, v in out.items() if not only or k in only}

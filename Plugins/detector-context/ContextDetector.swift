@@ -6,6 +6,7 @@ struct ContextParameters: Sendable {
     var threshold: Double
     var warmup: Int
     var range: ValueRange?
+    var rangeMargin: Double
     var model: ContextAnomalyModel.Parameters
     var maxContexts: Int
     var staleAfterNanoseconds: Int64
@@ -15,6 +16,7 @@ struct ContextParameters: Sendable {
         threshold = rule.threshold
         warmup = rule.warmup
         range = rule.range.map { ValueRange(min: $0.min, max: $0.max, bits: rule.model.bits) }
+        rangeMargin = rule.rangeMargin
         model = rule.model
         maxContexts = rule.maxContexts
         staleAfterNanoseconds = rule.staleAfterNanoseconds
@@ -129,7 +131,8 @@ public struct ContextDetector: Detector {
         states[s].high = max(states[s].high, x)
         if states[s].scoreSeries != 0 { scores.append(series: states[s].scoreSeries, value: 0, timestampNanoseconds: t) }
         guard states[s].seen >= p.warmup else { return }
-        let range = ValueRange.learned(lo: states[s].low, hi: states[s].high, bits: p.model.bits)
+        let range = ValueRange.learned(lo: states[s].low, hi: states[s].high, bits: p.model.bits,
+                                        margin: p.rangeMargin)
         var model = ContextAnomalyModel(p.model)
         for v in states[s].warmupValues { _ = model.step(bin: range.bin(v)) }
         states[s].range = range

@@ -24,13 +24,15 @@ struct ContextRule: Sendable {
     let warmup: Int
     /// The configured range, or nil to learn it from the warm-up.
     let range: (min: Double, max: Double)?
+    /// Learned ranges only: widening on each side, as a fraction of the learned width.
+    let rangeMargin: Double
     let model: ContextAnomalyModel.Parameters
     let maxContexts: Int
     let staleAfterNanoseconds: Int64
     let resetAfterNanoseconds: Int64
 
     static let keys: Set<String> = RuleHeader.keys.union([
-        "threshold", "warmup", "min", "max", "rest", "base_threshold", "bits", "max_left", "max_neurons", "max_contexts",
+        "threshold", "warmup", "min", "max", "range_margin", "rest", "base_threshold", "bits", "max_left", "max_neurons", "max_contexts",
         "stale_after", "reset_after",
     ])
 
@@ -39,6 +41,7 @@ struct ContextRule: Sendable {
     enum Default {
         static let threshold = 0.75
         static let warmup = 750
+        static let rangeMargin = 0.5
         static let baseThreshold = 0.75
         static let bits = 3
         static let maxLeft = 7
@@ -64,6 +67,10 @@ struct ContextRule: Sendable {
             range = (lo, hi)
         case (nil, _?): throw .config(key: table.qualified("min"), "required with max: give both, or neither to learn the range")
         case (_?, nil): throw .config(key: table.qualified("max"), "required with min: give both, or neither to learn the range")
+        }
+        rangeMargin = try table.double("range_margin", default: Default.rangeMargin)
+        guard rangeMargin >= 0, rangeMargin <= 10 else {
+            throw .config(key: table.qualified("range_margin"), "\(rangeMargin) must be between 0 and 10 (a fraction of the learned width)")
         }
         var model = ContextAnomalyModel.Parameters()
         model.rest = try table.int("rest", default: Swift.max(1, warmup / 5), range: 1...10_000_000)

@@ -20,12 +20,15 @@ struct ValueRange: Sendable, Equatable {
     /// The range learned from a warm-up's extremes. A constant warm-up (lo == hi) says
     /// nothing about scale: it is centred on the value with half-width max(|value|, 1) / 2,
     /// so a later change of about a seventh of the value's size moves a bin either way.
-    static func learned(lo: Double, hi: Double, bits: Int) -> ValueRange {
+    /// `margin` widens a learned range by that fraction of its width on each side, so
+    /// values a little beyond the warm-up's extremes still get bins of their own.
+    static func learned(lo: Double, hi: Double, bits: Int, margin: Double = 0) -> ValueRange {
         guard hi > lo else {
             let half = Swift.max(abs(lo), 1) / 2
             return ValueRange(min: lo - half, max: lo + half, bits: bits)
         }
-        return ValueRange(min: lo, max: hi, bits: bits)
+        let pad = (hi - lo) * margin
+        return ValueRange(min: lo - pad, max: hi + pad, bits: bits)
     }
 
     /// The bin of a finite `x`, clamped into 0 ... lastBin.

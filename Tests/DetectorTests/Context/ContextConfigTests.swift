@@ -20,7 +20,7 @@ struct ContextConfigTests {
         let rules = try config.tables("rules")!.map { t throws(PluginError) in try ContextRule(table: t) }
         #expect(rules[0].model == ContextAnomalyModel.Parameters(maxLeftLength: 7, maxActiveNeurons: 15, bits: 3,
                                                                  baseThreshold: 0.75, rest: 150))
-        #expect(rules[0].range == nil && rules[0].warmup == 750 && rules[0].threshold == ContextRule.Default.threshold)
+        #expect(rules[0].range == nil && rules[0].rangeMargin == 0.5 && rules[0].warmup == 750 && rules[0].threshold == ContextRule.Default.threshold)
         #expect(rules[1].model.rest == 20 && rules[1].range?.min == 0 && rules[1].range?.max == 100 && rules[1].threshold == 0.9)
     }
 
@@ -37,6 +37,7 @@ struct ContextConfigTests {
         (#"{"rules":[{"name":"a","metric":"m","min":5,"max":5}]}"#, "'rules[0].max': 5 must be above min (5)"),
         (#"{"rules":[{"name":"a","metric":"m","warmup":1}]}"#, "'rules[0].warmup': 1 is outside 2...1000000"),
         (#"{"rules":[{"name":"a","metric":"m","rest":0}]}"#, "'rules[0].rest'"),
+        (#"{"rules":[{"name":"a","metric":"m","range_margin":-1}]}"#, "'rules[0].range_margin'"),
         (#"{"rules":[{"name":"a","metric":"m","bits":9}]}"#, "'rules[0].bits'"),
         (#"{"rules":[{"name":"a","metric":"m","max_left":0}]}"#, "'rules[0].max_left'"),
         (#"{"rules":[{"name":"a","metric":"m","max_neurons":65}]}"#, "'rules[0].max_neurons'"),

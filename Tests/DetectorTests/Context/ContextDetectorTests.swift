@@ -27,7 +27,8 @@ struct ContextDetectorTests {
         #expect(alert.labels == ["host": "web1", "cpu": "total", "metric": "cpu.total", "rule": "cpu_pattern"])
         #expect(alert.timestamp == Self.t0 + 200 * Self.step && alert.value == 50 && alert.score >= 0.75)
         #expect(alert.summary.hasPrefix("cpu.total{cpu=total} 50: context anomaly "), "\(alert.summary)")
-        #expect(alert.summary.contains("of 8 (10…70) not predicted by the last values' contexts"), "\(alert.summary)")
+        // The learned range 10…70 widened by half its width on each side (range_margin 0.5).
+        #expect(alert.summary.contains("of 8 (-20…100) not predicted by the last values' contexts"), "\(alert.summary)")
         #expect(alert.summary.contains("200 points learned over 33m"), "\(alert.summary)")
         let resolved = try #require(d.host.resolved.first)
         #expect(d.host.resolved.count == 1 && resolved.labels == alert.labels && resolved.timestamp > alert.timestamp)
@@ -59,7 +60,7 @@ struct ContextDetectorTests {
 
     @Test("a learned range scores like the same range configured: the warm-up is replayed into the model")
     func learnedRangeReplaysWarmup() throws {
-        let learned = try detector()
+        let learned = try detector(#", "range_margin": 0"#)
         defer { learned.destroy() }
         let configured = try detector(#", "min": 10, "max": 70"#)
         defer { configured.destroy() }
@@ -68,6 +69,14 @@ struct ContextDetectorTests {
         configured.sendSeries(values)
         #expect(learned.host.published.map(\.value) == configured.host.published.map(\.value))
         #expect(learned.host.logs.contains { $0.message.contains("learned the range 10…70 from 40 points") })
+    }
+
+    @Test("the learned range is widened by range_margin of its width on each side")
+    func rangeMargin() throws {
+        let d = try detector(#", "range_margin": 0.25"#)
+        defer { d.destroy() }
+        d.sendSeries(Self.cycle(41))
+        #expect(d.host.logs.contains { $0.message.contains("learned the range -5…85 from 40 points") }, "\(d.host.logs)")
     }
 
     @Test("NaN and ±Inf are ignored with one warning; the series carries on as if they were not there")
