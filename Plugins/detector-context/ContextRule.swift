@@ -63,7 +63,7 @@ struct ContextRule: Sendable {
         switch (low, high) {
         case (nil, nil): range = nil
         case let (lo?, hi?):
-            guard lo < hi else { throw .config(key: table.qualified("max"), "\(hi) must be above min (\(lo))") }
+            guard lo < hi else { throw .config(key: table.qualified("max"), "\(ValueText.format(hi)) must be above min (\(ValueText.format(lo)))") }
             range = (lo, hi)
         case (nil, _?): throw .config(key: table.qualified("min"), "required with max: give both, or neither to learn the range")
         case (_?, nil): throw .config(key: table.qualified("max"), "required with min: give both, or neither to learn the range")
