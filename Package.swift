@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "notifier-smtp", type: .dynamic, targets: ["NotifierSMTP"]),
         .library(name: "notifier-telegram", type: .dynamic, targets: ["NotifierTelegram"]),
         .library(name: "detector-iforest", type: .dynamic, targets: ["DetectorIForestEntry"]),
+        .library(name: "detector-context", type: .dynamic, targets: ["DetectorContextEntry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -117,7 +118,8 @@ let package = Package(
         .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
         .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
         // Unit tests link the detectors' code; C-level tests dlopen the built plugins.
-        .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "PluginKit", "PluginAPI", "Host"]),
+        .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "DetectorContext", "PluginKit",
+                                                          "PluginAPI", "Host"]),
         // Drives the notifier plugins against loopback stand-ins (Servers/, Python) for Slack,
         // Telegram and SMTP, and builds the third-party kit example from docs/.
         // Fixtures/ holds C plugins the tests compile with cc at run time.
@@ -146,6 +148,7 @@ let package = Package(
         + plugin("notifier-smtp", target: "NotifierSMTP", dependencies: ["NotifierKit", "CCurl"], exclude: ["README.md"])
         + plugin("notifier-telegram", target: "NotifierTelegram", dependencies: ["NotifierKit"], exclude: ["README.md"])
         + detectorPlugin("detector-iforest", target: "DetectorIForest")
+        + detectorPlugin("detector-context", target: "DetectorContext")
 )
 
 // libFuzzer targets (fuzz/Targets), added only when scripts/fuzz builds them (NAZAR_FUZZ=1,

@@ -22,12 +22,23 @@ Configurations (the detectors' shipped defaults unless named otherwise):
   ewma-points     the same with smoothing = 1 (point z only, no control-chart statistic)
   threshold       detector-threshold with etc/nazar/plugins.d/detector-threshold.toml as
                   shipped, each NAB series replayed as metric cpu.total
+  context         detector-context (CAD OSE) with its shipped defaults: the value range is
+                  learned from the warm-up (= NAB's probationary period, as for ewma) and
+                  then fixed, widened by half its width on each side (range_margin 0.5);
+                  rest = warm-up / 5 (its default)
+  context-margin-0, context-margin-1
+                  the same with the learned range as it is / widened by its width on
+                  each side (range_margin)
+  context-nab     detector-context run as NAB ran CAD OSE: min/max = the file's own
+                  extremes (NAB's inputMin/inputMax, known up front), rest = floor(0.15 n) / 5
+                  points (NAB's probationaryPeriod / 5); warm-up as above
 
 Usage: python3 bench/nab_score.py [--nazarctl PATH] [--plugin-dir DIR] [--only NAME,...] [--jobs N]
 """
 import argparse
 import concurrent.futures as cf
 import json
+import math
 import os
 import subprocess
 import sys
@@ -48,8 +59,23 @@ def configs(only):
         "ewma-points": dict(plugin="detector-ewma", metric="value", rule={"smoothing": 1}),
         "threshold": dict(plugin="detector-threshold", metric="cpu.total",
                           instance=os.path.join(REPO, "etc/nazar/plugins.d/detector-threshold.toml")),
+        "context": dict(plugin="detector-context", metric="value", rule={}),
+        "context-margin-0": dict(plugin="detector-context", metric="value", rule={"range_margin": 0}),
+        "context-margin-1": dict(plugin="detector-context", metric="value", rule={"range_margin": 1}),
+        "context-nab": dict(plugin="detector-context", metric="value", rule={}, per_file=nab_given_range),
     }
     return {k: v for k, v in out.items() if not only or k in only}
+
+
+def nab_given_range(f):
+    """What NAB's context_ose_detector.py hands CAD OSE: the series' min and max over the
+    whole file, and restPeriod = probationaryPeriod / 5 with probationaryPeriod =
+    floor(0.15 n) (not capped at 750 there); cad_ose.py uses int() of it."""
+    lo, hi = float(f.values.min()), float(f.values.max())
+    rest = {"rest": max(1, int(math.floor(0.15 * f.n) / 5.0))}
+    # art_flatline is constant: the plugin refuses min == max, so it learns that range
+    # (centred on the value; a constant is predicted perfectly either way).
+    return rest | ({"min": lo, "max": hi} if hi > lo else {})
 
 
 def lf_copy(src, outdir):
@@ -74,6 +100,8 @@ def replay(nazarctl, plugin_dir, cfg, rel, f, outdir):
         cmd += ["--instance", cfg["instance"]]
     else:
         rule = {"name": "nab", "metric": cfg["metric"], "warmup": max(2, nc.probation(f))} | cfg["rule"]
+        if "per_file" in cfg:
+            rule |= cfg["per_file"](f)
         cmd += ["--config-json", json.dumps({"rules": [rule]})]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:

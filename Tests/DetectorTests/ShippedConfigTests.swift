@@ -23,4 +23,14 @@ struct ShippedConfigTests {
         let d = try DetectorInstance(entry, config: instance.configJSON)
         d.destroy()
     }
+
+    @Test("detector-context ships disabled, subscribes to what its rules watch, and creates cleanly")
+    func shippedContextCreates() throws {
+        let loaded = try ConfigLoader.load(path: "\(Self.repository)/etc/nazar/nazar.toml")
+        #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
+        let instance = try #require(loaded.instances.first { $0.plugin == "detector-context" })
+        #expect(!instance.enabled && instance.subscribe.count == 3)
+        let d = try DetectorInstance(PluginLibrary.context, config: instance.configJSON)
+        d.destroy()
+    }
 }

@@ -3,16 +3,20 @@
  * `series` registered series in batches of `batch`, through host->publish() exactly as
  * a real collector does. With by_name = 1 the points carry name + labels instead of a
  * series id (the slow path: the host looks the series up per point). With points = 0,
- * collect() does nothing (to time the bare call across the ABI).
+ * collect() does nothing (to time the bare call across the ABI). With wave = 1 each
+ * series carries a noisy daily cycle (288 points a period, 10 % noise from a fixed LCG)
+ * instead of the ramp, so a detector that learns patterns sees realistic variety.
  */
 #include <nazar/plugin.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <math.h>
 
 typedef struct bc {
     const nazar_host_api *api; nazar_host *host;
-    long long points, batch, series, by_name;
+    long long points, batch, series, by_name, wave;
+    uint64_t rng;
     char (*idx)[32];
     uint64_t *ids;
     int done;
@@ -32,6 +36,8 @@ static int c_create(const nazar_host_api *api, nazar_host *host, const char *jso
     c->batch = num(json, "batch", 1000);
     c->series = num(json, "series", 100);
     c->by_name = num(json, "by_name", 0);
+    c->wave = num(json, "wave", 0);
+    c->rng = 42;
     if (c->batch < 1 || c->series < 1) { nazar_error_set(err, "batch and series must be >= 1"); free(c); return NAZAR_ERROR; }
     c->ids = calloc((size_t)c->series, sizeof(uint64_t));
     c->idx = calloc((size_t)c->series, sizeof *c->idx);
@@ -71,7 +77,14 @@ static int c_collect(void *inst, int64_t now, nazar_error *err) {
                 pts[i].series = c->ids[s];
             }
             pts[i].timestamp_ns = now + sent + i;
-            pts[i].value = (double)(sent + i);
+            if (c->wave) {
+                c->rng = c->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+                double noise = (double)(c->rng >> 11) / 9007199254740992.0 - 0.5;
+                double phase = (double)((sent + i) / c->series % 288) / 288.0;
+                pts[i].value = 50.0 + 40.0 * sin(6.283185307179586 * phase) + 8.0 * noise;
+            } else {
+                pts[i].value = (double)(sent + i);
+            }
         }
         nazar_point_batch b = { sizeof b, sizeof(nazar_point), (uint64_t)n, pts };
         c->api->publish(c->host, &b);

@@ -17,6 +17,7 @@ enum PluginLibrary {
 
     nonisolated(unsafe) static let ewma = entry("detector-ewma")
     nonisolated(unsafe) static let threshold = entry("detector-threshold")
+    nonisolated(unsafe) static let context = entry("detector-context")
 
     /// The `nazar_plugin_entry()` result of lib<name>.so; stops the test run with the
     /// dlerror() text when the library was not built (run `swift build --build-tests`).
