@@ -115,7 +115,8 @@ public final class AlertManager: @unchecked Sendable {
         let startsAt = event.startsAt != 0 ? event.startsAt : event.timestamp
         alerts[fp] = ManagedAlert(alert: event, state: settings.pendingFor > .zero ? .pending : .firing, fingerprint: fp,
                                   startsAt: startsAt, endsAt: 0, lastNotified: alerts[fp]?.lastNotified ?? 0,
-                                  silencedBy: silencedBy, receivers: receivers.map(\.notifier), holdUntil: holdUntil)
+                                  silencedBy: silencedBy, receivers: receivers.map(\.notifier), holdUntil: holdUntil,
+                                  receivedAt: now)
         if holdUntil > now { held.insert(fp) }
         var keys = membership[fp] ?? []
         for receiver in receivers {
@@ -138,6 +139,9 @@ public final class AlertManager: @unchecked Sendable {
             held.remove(fp)
             return
         }
+        // It reached firing where a receiver could be told of it: past pending_for, not held
+        // by cooldown, not silenced. (Pending, cooled-down and silenced alerts end unannounced.)
+        let fired = current.holdUntil <= now && current.silencedBy.isEmpty
         current.state = .resolved
         current.endsAt = event.timestamp
         let summary = current.alert.summary
@@ -146,7 +150,39 @@ public final class AlertManager: @unchecked Sendable {
         if current.alert.summary.isEmpty { current.alert.summary = summary }
         alerts[fp] = current
         held.remove(fp)
+        var owed = false
+        for key in membership[fp] ?? [] {
+            // A group that already notified it sends its resolution as usual (groupsChanged);
+            // one that never did owes a notice that it fired, kept apart from the series'
+            // state so that a re-fire before the flush cannot overwrite this incident.
+            guard var group = groups[key], group.members[fp] == false else { continue }
+            if fired {
+                group.unannounced.append(UnannouncedIncident(alert: current, resolveReceivedAt: now))
+                owed = true
+            }
+            removeMember(fp, from: &group)
+            group.changed(now: now)
+            earliestFlush = min(earliestFlush, group.nextFlush)
+            groups[key] = group
+        }
+        if owed { logUnannounced(current, now: now) }
         groupsChanged(of: fp, now: now)
+    }
+
+    /// Lock held. The journal's record of an incident that resolved before it was notified,
+    /// with the times that say why: how late its raise reached the manager (a backlog, such
+    /// as a replay after an outage) and how far apart its raise and its resolve arrived.
+    private func logUnannounced(_ a: ManagedAlert, now: Int64) {
+        let lag = UnannouncedIncident.duration(a.receivedAt - a.startsAt)
+        let apart = UnannouncedIncident.duration(now - a.receivedAt)
+        let text = "\(a.alert.rule) fired \(QueryTime.format(a.startsAt)) and resolved \(QueryTime.format(a.endsAt)) "
+            + "before its group notified it (raise received \(lag) after it started, resolve \(apart) after the raise); "
+            + "a resolved notice saying it fired goes out at the group's next flush"
+        logger.info("\(text)", metadata: [
+            "nazar_event": "alert_resolved_unannounced", "nazar_alert": "\(a.alert.rule)",
+            "nazar_fingerprint": "\(hex(a.fingerprint))", "nazar_starts_at": "\(a.startsAt)", "nazar_ends_at": "\(a.endsAt)",
+            "nazar_received_at": "\(a.receivedAt)", "nazar_resolve_received_at": "\(now)",
+        ])
     }
 
     /// Lock held.
@@ -255,7 +291,7 @@ public final class AlertManager: @unchecked Sendable {
             if group.nextFlush <= now || force {
                 flush(&group, now: now, force: force)
             }
-            if group.members.isEmpty {
+            if group.isEmpty {
                 groups[key] = nil
             } else {
                 groups[key] = group
@@ -267,22 +303,29 @@ public final class AlertManager: @unchecked Sendable {
 
     /// Lock held. Decides what one group says now, if anything, and enqueues it.
     private func flush(_ group: inout AlertGroup, now: Int64, force: Bool) {
+        let g = group.grouping
+        let repeatDue = group.lastNotified > 0 && now >= group.lastNotified + g.repeatInterval.nanoseconds
+        // First what fired and ended unannounced: it happened before anything still firing.
+        if !group.unannounced.isEmpty { sendUnannounced(&group, now: now) }
+        while force && !group.unannounced.isEmpty { sendUnannounced(&group, now: now) }
+        // A series with an earlier incident still owed waits with its re-fire, so its
+        // notices reach the outbox in the order they happened.
+        let owed = Set(group.unannounced.map(\.alert.fingerprint))
         var firing: [ManagedAlert] = []
         var newlyFiring = 0
         var resolved: [ManagedAlert] = []
         for (fp, notified) in group.members {
             guard let a = alerts[fp] else { removeMember(fp, from: &group); continue }
             if a.state == .resolved {
-                // Never notified as firing (held, silenced or within group_wait): it ends unannounced.
+                // Not notified by this group: resolve() already moved it out (to `unannounced`
+                // if it fired), so this is only a safety net.
                 if notified { resolved.append(a) } else { removeMember(fp, from: &group) }
                 continue
             }
-            if a.state == .pending || a.holdUntil > now || !a.silencedBy.isEmpty { continue }
+            if a.state == .pending || a.holdUntil > now || !a.silencedBy.isEmpty || owed.contains(fp) { continue }
             firing.append(a)
             if !notified { newlyFiring += 1 }
         }
-        let g = group.grouping
-        let repeatDue = group.lastNotified > 0 && now >= group.lastNotified + g.repeatInterval.nanoseconds
         if !firing.isEmpty && (newlyFiring > 0 || !resolved.isEmpty || repeatDue) {
             firing.sort { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
             let rep = firing.first { $0.fingerprint == group.representative } ?? firing[0]
@@ -314,7 +357,35 @@ public final class AlertManager: @unchecked Sendable {
         }
         let stillFiring = group.members.contains { fp, notified in notified && alerts[fp]?.state != .resolved }
         group.nextFlush = stillFiring && group.lastNotified > 0 ? group.lastNotified + g.repeatInterval.nanoseconds : .max
+        if !group.unannounced.isEmpty {
+            group.nextFlush = min(group.nextFlush, group.lastNotified + g.groupInterval.nanoseconds)
+        }
         if force && group.lastNotified == 0 { group.nextFlush = .max }
+    }
+
+    /// Lock held. One resolved notice for the group's unannounced incidents, at most one per
+    /// series: a series' later incident waits for the next flush (group_interval), so each
+    /// notice names one incident of every series it counts, with that incident's own start
+    /// and end. Counts as telling of the series firing, for cooldown.
+    private func sendUnannounced(_ group: inout AlertGroup, now: Int64) {
+        var series: Set<UInt64> = []
+        var batch: [UnannouncedIncident] = []
+        var later: [UnannouncedIncident] = []
+        for incident in group.unannounced {
+            if series.insert(incident.alert.fingerprint).inserted { batch.append(incident) } else { later.append(incident) }
+        }
+        group.unannounced = later
+        batch.sort { ($0.alert.startsAt, $0.alert.fingerprint) < ($1.alert.startsAt, $1.alert.fingerprint) }
+        guard let first = batch.first else { return }
+        var alert = first.alert.alert
+        alert.state = .resolved
+        alert.startsAt = first.alert.startsAt
+        alert.timestamp = first.alert.endsAt
+        alert.summary = first.summary(others: batch.count - 1)
+        // Sent even with send_resolved = false: it is the only notice these incidents get.
+        enqueue(GroupNotification(alert: alert, count: batch.count, unannounced: true), to: group.key.receiver, now: now)
+        for incident in batch { lastFiringNotified[incident.alert.fingerprint] = now }
+        group.lastNotified = now
     }
 
     /// Lock held. Drops an alert from a group, and from the manager once no group holds it
