@@ -23,9 +23,12 @@ struct AlertGroup {
     /// Incidents that fired and resolved before this group notified them, oldest
     /// resolution first: each is owed one resolved notice (see `UnannouncedIncident`).
     var unannounced: [UnannouncedIncident] = []
+    /// Notified incidents that resolved and whose series fired again before this group sent
+    /// the resolution: it goes out with the group's next notification.
+    var ended: [ManagedAlert] = []
 
-    /// Nothing left to track: no member alert and no notice owed.
-    var isEmpty: Bool { members.isEmpty && unannounced.isEmpty }
+    /// Nothing left to track: no member alert and no notice or resolution owed.
+    var isEmpty: Bool { members.isEmpty && unannounced.isEmpty && ended.isEmpty }
 
     init(key: Key, grouping: AlertGrouping, now: Int64) {
         self.key = key

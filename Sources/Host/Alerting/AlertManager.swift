@@ -31,6 +31,10 @@ public final class AlertManager: @unchecked Sendable {
     /// When each series was last notified as firing (for cooldown); pruned after cooldown.
     private var lastFiringNotified: [UInt64: Int64] = [:]
     private var lastPrune: Int64 = 0
+    /// Start of the last incident of each series that resolved, with when it resolved: a
+    /// raise that started no later is a redelivery (the broker's at-least-once) of an
+    /// incident already handled. Pruned an hour after the resolve.
+    private var lastResolved: [UInt64: (startsAt: Int64, at: Int64)] = [:]
     private var silences: [Silence] = []
     private var silencesLoadedAt: Int64 = 0
     private var silencesDirty = true
@@ -104,6 +108,17 @@ public final class AlertManager: @unchecked Sendable {
             alerts[fp] = current
             return
         }
+        let startsAt = event.startsAt != 0 ? event.startsAt : event.timestamp
+        if let last = lastResolved[fp], startsAt <= last.startsAt { return }
+        if let previous = alerts[fp] {
+            // It resolved and fires again before a group that notified it sent the
+            // resolution: a new incident. The group keeps the old one's resolution for its
+            // next notification and notifies this one as new (cooldown permitting).
+            for key in membership[fp] ?? [] where groups[key]?.members[fp] == true {
+                groups[key]?.ended.append(previous)
+                groups[key]?.members[fp] = false
+            }
+        }
         var holdUntil: Int64 = 0
         if settings.pendingFor > .zero { holdUntil = now + settings.pendingFor.nanoseconds }
         if settings.cooldown > .zero, let last = lastFiringNotified[fp], now < last + settings.cooldown.nanoseconds {
@@ -112,7 +127,6 @@ public final class AlertManager: @unchecked Sendable {
         let receivers = router.receivers(for: event)
         let silencedBy = matchingSilences(event, now: now)
         if !silencedBy.isEmpty { counters.silenced.add(1, ordering: .relaxed) }
-        let startsAt = event.startsAt != 0 ? event.startsAt : event.timestamp
         alerts[fp] = ManagedAlert(alert: event, state: settings.pendingFor > .zero ? .pending : .firing, fingerprint: fp,
                                   startsAt: startsAt, endsAt: 0, lastNotified: alerts[fp]?.lastNotified ?? 0,
                                   silencedBy: silencedBy, receivers: receivers.map(\.notifier), holdUntil: holdUntil,
@@ -134,6 +148,8 @@ public final class AlertManager: @unchecked Sendable {
     /// Lock held.
     private func resolve(_ event: AlertEvent, fp: UInt64, now: Int64) {
         guard var current = alerts[fp], current.state != .resolved else { return }
+        // The resolve of an older incident (redelivered after a newer one fired) ends nothing.
+        if event.startsAt != 0 && event.startsAt < current.startsAt { return }
         if membership[fp]?.isEmpty ?? true {
             alerts[fp] = nil  // no receiver ever had it: nothing to notify, nothing to keep
             held.remove(fp)
@@ -150,6 +166,7 @@ public final class AlertManager: @unchecked Sendable {
         if current.alert.summary.isEmpty { current.alert.summary = summary }
         alerts[fp] = current
         held.remove(fp)
+        lastResolved[fp] = (current.startsAt, now)
         var owed = false
         for key in membership[fp] ?? [] {
             // A group that already notified it sends its resolution as usual (groupsChanged);
@@ -305,28 +322,56 @@ public final class AlertManager: @unchecked Sendable {
     private func flush(_ group: inout AlertGroup, now: Int64, force: Bool) {
         let g = group.grouping
         let repeatDue = group.lastNotified > 0 && now >= group.lastNotified + g.repeatInterval.nanoseconds
-        // First what fired and ended unannounced: it happened before anything still firing.
-        if !group.unannounced.isEmpty { sendUnannounced(&group, now: now) }
-        while force && !group.unannounced.isEmpty { sendUnannounced(&group, now: now) }
+        // Incidents that fired and ended unannounced: one per series now (all at shutdown).
+        var notices: [[UnannouncedIncident]] = []
+        repeat {
+            let batch = Self.takeUnannounced(&group)
+            if !batch.isEmpty { notices.append(batch) }
+        } while force && !group.unannounced.isEmpty
         // A series with an earlier incident still owed waits with its re-fire, so its
         // notices reach the outbox in the order they happened.
         let owed = Set(group.unannounced.map(\.alert.fingerprint))
         var firing: [ManagedAlert] = []
         var newlyFiring = 0
-        var resolved: [ManagedAlert] = []
+        // Notified incidents that resolved: members, and those a re-fire replaced (`ended`).
+        var resolved = group.ended
+        group.ended = []
+        var resolvedMembers: [UInt64] = []
         for (fp, notified) in group.members {
             guard let a = alerts[fp] else { removeMember(fp, from: &group); continue }
             if a.state == .resolved {
                 // Not notified by this group: resolve() already moved it out (to `unannounced`
                 // if it fired), so this is only a safety net.
-                if notified { resolved.append(a) } else { removeMember(fp, from: &group) }
+                if notified {
+                    resolved.append(a)
+                    resolvedMembers.append(fp)
+                } else {
+                    removeMember(fp, from: &group)
+                }
                 continue
             }
             if a.state == .pending || a.holdUntil > now || !a.silencedBy.isEmpty || owed.contains(fp) { continue }
             firing.append(a)
             if !notified { newlyFiring += 1 }
         }
-        if !firing.isEmpty && (newlyFiring > 0 || !resolved.isEmpty || repeatDue) {
+        // In the order things happened: resolutions of notified incidents, then incidents that
+        // fired and ended unannounced, then what fires now (counting the resolutions).
+        let sendFiring = !firing.isEmpty && (newlyFiring > 0 || !resolved.isEmpty || repeatDue)
+        if firing.isEmpty && !resolved.isEmpty {
+            if g.sendResolved {
+                resolved.sort { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
+                let rep = resolved.first { $0.fingerprint == group.representative } ?? resolved[0]
+                var alert = rep.alert
+                alert.state = .resolved
+                alert.summary = Self.summary(rep.alert, others: resolved.count - 1, resolved: 0)
+                enqueue(GroupNotification(alert: alert, count: resolved.count), to: group.key.receiver, now: now)
+            }
+            for fp in resolvedMembers { removeMember(fp, from: &group) }
+            group.representative = nil
+            group.lastNotified = now
+        }
+        for batch in notices { enqueueUnannounced(batch, group: &group, now: now) }
+        if sendFiring {
             firing.sort { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
             let rep = firing.first { $0.fingerprint == group.representative } ?? firing[0]
             var alert = rep.alert
@@ -340,19 +385,7 @@ public final class AlertManager: @unchecked Sendable {
                 alerts[a.fingerprint]?.lastNotified = now
                 lastFiringNotified[a.fingerprint] = now
             }
-            for a in resolved { removeMember(a.fingerprint, from: &group) }
-            group.lastNotified = now
-        } else if firing.isEmpty && !resolved.isEmpty {
-            if g.sendResolved {
-                resolved.sort { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
-                let rep = resolved.first { $0.fingerprint == group.representative } ?? resolved[0]
-                var alert = rep.alert
-                alert.state = .resolved
-                alert.summary = Self.summary(rep.alert, others: resolved.count - 1, resolved: 0)
-                enqueue(GroupNotification(alert: alert, count: resolved.count), to: group.key.receiver, now: now)
-            }
-            for a in resolved { removeMember(a.fingerprint, from: &group) }
-            group.representative = nil
+            for fp in resolvedMembers { removeMember(fp, from: &group) }
             group.lastNotified = now
         }
         let stillFiring = group.members.contains { fp, notified in notified && alerts[fp]?.state != .resolved }
@@ -363,11 +396,10 @@ public final class AlertManager: @unchecked Sendable {
         if force && group.lastNotified == 0 { group.nextFlush = .max }
     }
 
-    /// Lock held. One resolved notice for the group's unannounced incidents, at most one per
-    /// series: a series' later incident waits for the next flush (group_interval), so each
-    /// notice names one incident of every series it counts, with that incident's own start
-    /// and end. Counts as telling of the series firing, for cooldown.
-    private func sendUnannounced(_ group: inout AlertGroup, now: Int64) {
+    /// The group's unannounced incidents for one notice, at most one per series: a series'
+    /// later incident waits for the next flush (group_interval), so each notice names one
+    /// incident of every series it counts, with that incident's own start and end.
+    private static func takeUnannounced(_ group: inout AlertGroup) -> [UnannouncedIncident] {
         var series: Set<UInt64> = []
         var batch: [UnannouncedIncident] = []
         var later: [UnannouncedIncident] = []
@@ -375,7 +407,12 @@ public final class AlertManager: @unchecked Sendable {
             if series.insert(incident.alert.fingerprint).inserted { batch.append(incident) } else { later.append(incident) }
         }
         group.unannounced = later
-        batch.sort { ($0.alert.startsAt, $0.alert.fingerprint) < ($1.alert.startsAt, $1.alert.fingerprint) }
+        return batch.sorted { ($0.alert.startsAt, $0.alert.fingerprint) < ($1.alert.startsAt, $1.alert.fingerprint) }
+    }
+
+    /// Lock held. One resolved notice for `batch` (from `takeUnannounced`). Counts as
+    /// telling of the series firing, for cooldown.
+    private func enqueueUnannounced(_ batch: [UnannouncedIncident], group: inout AlertGroup, now: Int64) {
         guard let first = batch.first else { return }
         var alert = first.alert.alert
         alert.state = .resolved
@@ -444,6 +481,10 @@ public final class AlertManager: @unchecked Sendable {
         }
     }
 
+    /// How long after a resolve a raise of the same or an older incident is taken for a
+    /// redelivery and ignored.
+    static let redeliveryWindow: Int64 = 3600 * 1_000_000_000
+
     /// How long delivered and failed notifications stay listable (`nazarctl alerts`).
     public static let finishedNotificationRetention: Int64 = 7 * 86_400 * 1_000_000_000
 
@@ -453,6 +494,7 @@ public final class AlertManager: @unchecked Sendable {
         lastPrune = now
         let horizon = now - settings.cooldown.nanoseconds
         lastFiringNotified = lastFiringNotified.filter { $0.value > horizon || alerts[$0.key] != nil }
+        lastResolved = lastResolved.filter { now - $0.value.at < Self.redeliveryWindow }
         do {
             _ = try outbox.prune(before: now - Self.finishedNotificationRetention)
         } catch {

@@ -164,3 +164,72 @@ import Testing
         #expect(UnannouncedIncident.duration(-5) == "0.0 s", "a clock step backwards is not a negative duration")
     }
 }
+
+/// A series that resolves and fires again before its group told of the resolution, and
+/// events the broker delivers twice.
+@Suite("Alert manager: re-fires and redeliveries") struct RefireAndRedeliveryTests {
+    @Test func aReFireBeforeTheResolvedWentOutIsANewIncidentNotified() throws {
+        let h = try ManagerHarness(AlertManagerTests.settings(groupWait: .zero, groupInterval: .seconds(10), cooldown: .zero))
+        let first = h.clock.now()
+        h.raise()
+        h.advance(.milliseconds(1))
+        #expect(h.sent().map(\.alert.state) == [.firing])
+        h.advance(.seconds(1))
+        h.resolve()
+        h.advance(.seconds(1))
+        let second = h.clock.now()
+        h.raise()  // before group_interval let the resolution out
+        h.advance(.seconds(10))
+        let sent = h.sent()
+        #expect(sent.map(\.alert.state) == [.firing], "the new incident, counting the old one's resolution")
+        #expect(sent.first?.alert.startsAt == second)
+        #expect(sent.first?.resolvedCount == 1)
+        #expect(sent.first?.alert.startsAt != first)
+    }
+
+    @Test func aReFireAndResolveBeforeTheFlushSendsTheResolutionThenTheNotice() throws {
+        let h = try ManagerHarness(AlertManagerTests.settings(groupWait: .zero, groupInterval: .seconds(10), cooldown: .zero))
+        let first = h.clock.now()
+        h.raise()
+        h.advance(.milliseconds(1))
+        _ = h.sent()
+        h.resolve()
+        h.clock.advance(.seconds(1))
+        let second = h.clock.now()
+        h.raise()
+        h.clock.advance(.seconds(1))
+        h.resolve()
+        h.advance(.seconds(10))
+        let sent = h.sent()
+        #expect(sent.map(\.alert.state) == [.resolved, .resolved])
+        #expect(sent.map(\.alert.startsAt) == [first, second])
+        #expect(sent.map(\.unannounced) == [false, true])
+    }
+
+    @Test func aRedeliveredRaiseAndResolveOfAnEndedIncidentAreIgnored() throws {
+        let h = try ManagerHarness(AlertManagerTests.settings(groupWait: .zero, groupInterval: .seconds(1), cooldown: .zero))
+        let raise = h.alert()
+        var resolve = h.alert(state: .resolved, summary: "")
+        resolve.startsAt = raise.startsAt
+        h.manager.receive(raise)
+        h.manager.receive(resolve)
+        h.advance(.seconds(1))
+        #expect(h.sent().count == 1)
+        h.manager.receive(raise)
+        h.manager.receive(resolve)
+        h.advance(.seconds(2))
+        #expect(h.sent().isEmpty, "the same incident again")
+        #expect(h.manager.firing().isEmpty)
+    }
+
+    @Test func aStaleResolveDoesNotEndANewerIncident() throws {
+        let h = try ManagerHarness(AlertManagerTests.settings(groupWait: .zero, groupInterval: .seconds(1), cooldown: .zero))
+        var old = h.alert(state: .resolved, summary: "")
+        old.startsAt = h.clock.now() - 60_000_000_000
+        h.raise()
+        h.manager.receive(old)
+        h.advance(.seconds(1))
+        #expect(h.manager.firing().count == 1)
+        #expect(h.sent().map(\.alert.state) == [.firing])
+    }
+}
