@@ -33,7 +33,7 @@ public final class AlertManager: @unchecked Sendable {
     private var lastPrune: Int64 = 0
     /// Start of the last incident of each series that resolved, with when it resolved: a
     /// raise that started no later is a redelivery (the broker's at-least-once) of an
-    /// incident already handled. Pruned an hour after the resolve.
+    /// incident already handled. Pruned `redeliveryWindow` after the resolve.
     private var lastResolved: [UInt64: (startsAt: Int64, at: Int64)] = [:]
     private var silences: [Silence] = []
     private var silencesLoadedAt: Int64 = 0
@@ -109,7 +109,7 @@ public final class AlertManager: @unchecked Sendable {
             return
         }
         let startsAt = event.startsAt != 0 ? event.startsAt : event.timestamp
-        if let last = lastResolved[fp], startsAt <= last.startsAt { return }
+        if let last = lastResolved[fp], startsAt <= last.startsAt, now - last.at < Self.redeliveryWindow { return }
         if let previous = alerts[fp] {
             // It resolved and fires again before a group that notified it sent the
             // resolution: a new incident. The group keeps the old one's resolution for its
@@ -482,8 +482,9 @@ public final class AlertManager: @unchecked Sendable {
     }
 
     /// How long after a resolve a raise of the same or an older incident is taken for a
-    /// redelivery and ignored.
-    static let redeliveryWindow: Int64 = 3600 * 1_000_000_000
+    /// redelivery and ignored: a broker requeues within seconds of a reconnect; kept short so
+    /// a wall clock stepped backwards cannot hide a real new incident for long.
+    static let redeliveryWindow: Int64 = 600 * 1_000_000_000
 
     /// How long delivered and failed notifications stay listable (`nazarctl alerts`).
     public static let finishedNotificationRetention: Int64 = 7 * 86_400 * 1_000_000_000

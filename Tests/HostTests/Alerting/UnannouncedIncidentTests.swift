@@ -222,6 +222,21 @@ import Testing
         #expect(h.manager.firing().isEmpty)
     }
 
+    @Test func pastTheRedeliveryWindowAnOldStartIsANewIncident() throws {
+        // A wall clock stepped backwards must not hide a real incident for long.
+        let h = try ManagerHarness(AlertManagerTests.settings(groupWait: .zero, groupInterval: .seconds(1), cooldown: .zero))
+        let raise = h.alert()
+        h.manager.receive(raise)
+        h.advance(.milliseconds(1))
+        h.resolve()
+        h.advance(.seconds(2))
+        #expect(h.sent().count == 2)
+        h.advance(.seconds(601))
+        h.manager.receive(raise)
+        h.advance(.seconds(1))
+        #expect(h.sent().map(\.alert.state) == [.firing])
+    }
+
     @Test func aStaleResolveDoesNotEndANewerIncident() throws {
         let h = try ManagerHarness(AlertManagerTests.settings(groupWait: .zero, groupInterval: .seconds(1), cooldown: .zero))
         var old = h.alert(state: .resolved, summary: "")
