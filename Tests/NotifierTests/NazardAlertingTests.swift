@@ -87,6 +87,24 @@ import Testing
         #expect(requests.first?.body.contains("cpu_high on itest and 49 more") == true, "\(requests.first?.body ?? "")")
     }
 
+    @Test func anIncidentThatResolvesWithinGroupWaitIsOneResolvedSlackMessageSayingItFired() throws {
+        let t = try Setup()
+        let slack = try HTTPStandIn(dir: t.dir)
+        let nazard = try t.nazard(["slack": try t.slack("slack", slack)], alerting: "group_wait = \"3s\"")
+        try t.run("raise cpu_high critical 1 cpu.total 97% > 90%")
+        usleep(500_000)
+        try t.run("resolve cpu_high critical 1")
+        #expect(eventually(timeout: .seconds(20)) { !slack.requests().isEmpty }, "log: \(nazard.log)")
+        usleep(1_500_000)
+        let requests = slack.requests()
+        #expect(requests.count == 1, "sent once")
+        let body = requests.first?.body ?? ""
+        #expect(body.contains("RESOLVED") && !body.contains("FIRING"), "\(body)")
+        #expect(body.contains("before it was notified") && body.contains(" (fired 20"), "\(body)")
+        #expect(body.contains("*Started*") && body.contains("*Resolved*"), "\(body)")
+        #expect(nazard.log.contains("alert_resolved_unannounced"), "the journal says why: \(nazard.log)")
+    }
+
     @Test func aSilenceFromNazarctlStopsTheNextNotificationAndExpiringItLetsOneThrough() throws {
         let t = try Setup()
         let slack = try HTTPStandIn(dir: t.dir)

@@ -20,6 +20,15 @@ struct AlertGroup {
     /// The alert named by the group's last firing notification, kept as long as it fires so
     /// that a mail thread (In-Reply-To on the fingerprint) stays one thread.
     var representative: UInt64?
+    /// Incidents that fired and resolved before this group notified them, oldest
+    /// resolution first: each is owed one resolved notice (see `UnannouncedIncident`).
+    var unannounced: [UnannouncedIncident] = []
+    /// Notified incidents that resolved and whose series fired again before this group sent
+    /// the resolution: it goes out with the group's next notification.
+    var ended: [ManagedAlert] = []
+
+    /// Nothing left to track: no member alert and no notice or resolution owed.
+    var isEmpty: Bool { members.isEmpty && unannounced.isEmpty && ended.isEmpty }
 
     init(key: Key, grouping: AlertGrouping, now: Int64) {
         self.key = key

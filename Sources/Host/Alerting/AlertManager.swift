@@ -31,6 +31,10 @@ public final class AlertManager: @unchecked Sendable {
     /// When each series was last notified as firing (for cooldown); pruned after cooldown.
     private var lastFiringNotified: [UInt64: Int64] = [:]
     private var lastPrune: Int64 = 0
+    /// Start of the last incident of each series that resolved, with when it resolved: a
+    /// raise that started no later is a redelivery (the broker's at-least-once) of an
+    /// incident already handled. Pruned `redeliveryWindow` after the resolve.
+    private var lastResolved: [UInt64: (startsAt: Int64, at: Int64)] = [:]
     private var silences: [Silence] = []
     private var silencesLoadedAt: Int64 = 0
     private var silencesDirty = true
@@ -104,6 +108,17 @@ public final class AlertManager: @unchecked Sendable {
             alerts[fp] = current
             return
         }
+        let startsAt = event.startsAt != 0 ? event.startsAt : event.timestamp
+        if let last = lastResolved[fp], startsAt <= last.startsAt, now - last.at < Self.redeliveryWindow { return }
+        if let previous = alerts[fp] {
+            // It resolved and fires again before a group that notified it sent the
+            // resolution: a new incident. The group keeps the old one's resolution for its
+            // next notification and notifies this one as new (cooldown permitting).
+            for key in membership[fp] ?? [] where groups[key]?.members[fp] == true {
+                groups[key]?.ended.append(previous)
+                groups[key]?.members[fp] = false
+            }
+        }
         var holdUntil: Int64 = 0
         if settings.pendingFor > .zero { holdUntil = now + settings.pendingFor.nanoseconds }
         if settings.cooldown > .zero, let last = lastFiringNotified[fp], now < last + settings.cooldown.nanoseconds {
@@ -112,10 +127,10 @@ public final class AlertManager: @unchecked Sendable {
         let receivers = router.receivers(for: event)
         let silencedBy = matchingSilences(event, now: now)
         if !silencedBy.isEmpty { counters.silenced.add(1, ordering: .relaxed) }
-        let startsAt = event.startsAt != 0 ? event.startsAt : event.timestamp
         alerts[fp] = ManagedAlert(alert: event, state: settings.pendingFor > .zero ? .pending : .firing, fingerprint: fp,
                                   startsAt: startsAt, endsAt: 0, lastNotified: alerts[fp]?.lastNotified ?? 0,
-                                  silencedBy: silencedBy, receivers: receivers.map(\.notifier), holdUntil: holdUntil)
+                                  silencedBy: silencedBy, receivers: receivers.map(\.notifier), holdUntil: holdUntil,
+                                  receivedAt: now)
         if holdUntil > now { held.insert(fp) }
         var keys = membership[fp] ?? []
         for receiver in receivers {
@@ -133,11 +148,16 @@ public final class AlertManager: @unchecked Sendable {
     /// Lock held.
     private func resolve(_ event: AlertEvent, fp: UInt64, now: Int64) {
         guard var current = alerts[fp], current.state != .resolved else { return }
+        // The resolve of an older incident (redelivered after a newer one fired) ends nothing.
+        if event.startsAt != 0 && event.startsAt < current.startsAt { return }
         if membership[fp]?.isEmpty ?? true {
             alerts[fp] = nil  // no receiver ever had it: nothing to notify, nothing to keep
             held.remove(fp)
             return
         }
+        // It reached firing where a receiver could be told of it: past pending_for, not held
+        // by cooldown, not silenced. (Pending, cooled-down and silenced alerts end unannounced.)
+        let fired = current.holdUntil <= now && current.silencedBy.isEmpty
         current.state = .resolved
         current.endsAt = event.timestamp
         let summary = current.alert.summary
@@ -146,7 +166,40 @@ public final class AlertManager: @unchecked Sendable {
         if current.alert.summary.isEmpty { current.alert.summary = summary }
         alerts[fp] = current
         held.remove(fp)
+        lastResolved[fp] = (current.startsAt, now)
+        var owed = false
+        for key in membership[fp] ?? [] {
+            // A group that already notified it sends its resolution as usual (groupsChanged);
+            // one that never did owes a notice that it fired, kept apart from the series'
+            // state so that a re-fire before the flush cannot overwrite this incident.
+            guard var group = groups[key], group.members[fp] == false else { continue }
+            if fired {
+                group.unannounced.append(UnannouncedIncident(alert: current, resolveReceivedAt: now))
+                owed = true
+            }
+            removeMember(fp, from: &group)
+            group.changed(now: now)
+            earliestFlush = min(earliestFlush, group.nextFlush)
+            groups[key] = group
+        }
+        if owed { logUnannounced(current, now: now) }
         groupsChanged(of: fp, now: now)
+    }
+
+    /// Lock held. The journal's record of an incident that resolved before it was notified,
+    /// with the times that say why: how late its raise reached the manager (a backlog, such
+    /// as a replay after an outage) and how far apart its raise and its resolve arrived.
+    private func logUnannounced(_ a: ManagedAlert, now: Int64) {
+        let lag = UnannouncedIncident.duration(a.receivedAt - a.startsAt)
+        let apart = UnannouncedIncident.duration(now - a.receivedAt)
+        let text = "\(a.alert.rule) fired \(QueryTime.format(a.startsAt)) and resolved \(QueryTime.format(a.endsAt)) "
+            + "before its group notified it (raise received \(lag) after it started, resolve \(apart) after the raise); "
+            + "a resolved notice saying it fired goes out at the group's next flush"
+        logger.info("\(text)", metadata: [
+            "nazar_event": "alert_resolved_unannounced", "nazar_alert": "\(a.alert.rule)",
+            "nazar_fingerprint": "\(hex(a.fingerprint))", "nazar_starts_at": "\(a.startsAt)", "nazar_ends_at": "\(a.endsAt)",
+            "nazar_received_at": "\(a.receivedAt)", "nazar_resolve_received_at": "\(now)",
+        ])
     }
 
     /// Lock held.
@@ -255,7 +308,7 @@ public final class AlertManager: @unchecked Sendable {
             if group.nextFlush <= now || force {
                 flush(&group, now: now, force: force)
             }
-            if group.members.isEmpty {
+            if group.isEmpty {
                 groups[key] = nil
             } else {
                 groups[key] = group
@@ -267,23 +320,58 @@ public final class AlertManager: @unchecked Sendable {
 
     /// Lock held. Decides what one group says now, if anything, and enqueues it.
     private func flush(_ group: inout AlertGroup, now: Int64, force: Bool) {
+        let g = group.grouping
+        let repeatDue = group.lastNotified > 0 && now >= group.lastNotified + g.repeatInterval.nanoseconds
+        // Incidents that fired and ended unannounced: one per series now (all at shutdown).
+        var notices: [[UnannouncedIncident]] = []
+        repeat {
+            let batch = Self.takeUnannounced(&group)
+            if !batch.isEmpty { notices.append(batch) }
+        } while force && !group.unannounced.isEmpty
+        // A series with an earlier incident still owed waits with its re-fire, so its
+        // notices reach the outbox in the order they happened.
+        let owed = Set(group.unannounced.map(\.alert.fingerprint))
         var firing: [ManagedAlert] = []
         var newlyFiring = 0
-        var resolved: [ManagedAlert] = []
+        // Notified incidents that resolved: members, and those a re-fire replaced (`ended`).
+        var resolved = group.ended
+        group.ended = []
+        var resolvedMembers: [UInt64] = []
         for (fp, notified) in group.members {
             guard let a = alerts[fp] else { removeMember(fp, from: &group); continue }
             if a.state == .resolved {
-                // Never notified as firing (held, silenced or within group_wait): it ends unannounced.
-                if notified { resolved.append(a) } else { removeMember(fp, from: &group) }
+                // Not notified by this group: resolve() already moved it out (to `unannounced`
+                // if it fired), so this is only a safety net.
+                if notified {
+                    resolved.append(a)
+                    resolvedMembers.append(fp)
+                } else {
+                    removeMember(fp, from: &group)
+                }
                 continue
             }
-            if a.state == .pending || a.holdUntil > now || !a.silencedBy.isEmpty { continue }
+            if a.state == .pending || a.holdUntil > now || !a.silencedBy.isEmpty || owed.contains(fp) { continue }
             firing.append(a)
             if !notified { newlyFiring += 1 }
         }
-        let g = group.grouping
-        let repeatDue = group.lastNotified > 0 && now >= group.lastNotified + g.repeatInterval.nanoseconds
-        if !firing.isEmpty && (newlyFiring > 0 || !resolved.isEmpty || repeatDue) {
+        // In the order things happened: resolutions of notified incidents, then incidents that
+        // fired and ended unannounced, then what fires now (counting the resolutions).
+        let sendFiring = !firing.isEmpty && (newlyFiring > 0 || !resolved.isEmpty || repeatDue)
+        if firing.isEmpty && !resolved.isEmpty {
+            if g.sendResolved {
+                resolved.sort { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
+                let rep = resolved.first { $0.fingerprint == group.representative } ?? resolved[0]
+                var alert = rep.alert
+                alert.state = .resolved
+                alert.summary = Self.summary(rep.alert, others: resolved.count - 1, resolved: 0)
+                enqueue(GroupNotification(alert: alert, count: resolved.count), to: group.key.receiver, now: now)
+            }
+            for fp in resolvedMembers { removeMember(fp, from: &group) }
+            group.representative = nil
+            group.lastNotified = now
+        }
+        for batch in notices { enqueueUnannounced(batch, group: &group, now: now) }
+        if sendFiring {
             firing.sort { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
             let rep = firing.first { $0.fingerprint == group.representative } ?? firing[0]
             var alert = rep.alert
@@ -297,24 +385,44 @@ public final class AlertManager: @unchecked Sendable {
                 alerts[a.fingerprint]?.lastNotified = now
                 lastFiringNotified[a.fingerprint] = now
             }
-            for a in resolved { removeMember(a.fingerprint, from: &group) }
-            group.lastNotified = now
-        } else if firing.isEmpty && !resolved.isEmpty {
-            if g.sendResolved {
-                resolved.sort { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
-                let rep = resolved.first { $0.fingerprint == group.representative } ?? resolved[0]
-                var alert = rep.alert
-                alert.state = .resolved
-                alert.summary = Self.summary(rep.alert, others: resolved.count - 1, resolved: 0)
-                enqueue(GroupNotification(alert: alert, count: resolved.count), to: group.key.receiver, now: now)
-            }
-            for a in resolved { removeMember(a.fingerprint, from: &group) }
-            group.representative = nil
+            for fp in resolvedMembers { removeMember(fp, from: &group) }
             group.lastNotified = now
         }
         let stillFiring = group.members.contains { fp, notified in notified && alerts[fp]?.state != .resolved }
         group.nextFlush = stillFiring && group.lastNotified > 0 ? group.lastNotified + g.repeatInterval.nanoseconds : .max
+        if !group.unannounced.isEmpty {
+            group.nextFlush = min(group.nextFlush, group.lastNotified + g.groupInterval.nanoseconds)
+        }
         if force && group.lastNotified == 0 { group.nextFlush = .max }
+    }
+
+    /// The group's unannounced incidents for one notice, at most one per series: a series'
+    /// later incident waits for the next flush (group_interval), so each notice names one
+    /// incident of every series it counts, with that incident's own start and end.
+    private static func takeUnannounced(_ group: inout AlertGroup) -> [UnannouncedIncident] {
+        var series: Set<UInt64> = []
+        var batch: [UnannouncedIncident] = []
+        var later: [UnannouncedIncident] = []
+        for incident in group.unannounced {
+            if series.insert(incident.alert.fingerprint).inserted { batch.append(incident) } else { later.append(incident) }
+        }
+        group.unannounced = later
+        return batch.sorted { ($0.alert.startsAt, $0.alert.fingerprint) < ($1.alert.startsAt, $1.alert.fingerprint) }
+    }
+
+    /// Lock held. One resolved notice for `batch` (from `takeUnannounced`). Counts as
+    /// telling of the series firing, for cooldown.
+    private func enqueueUnannounced(_ batch: [UnannouncedIncident], group: inout AlertGroup, now: Int64) {
+        guard let first = batch.first else { return }
+        var alert = first.alert.alert
+        alert.state = .resolved
+        alert.startsAt = first.alert.startsAt
+        alert.timestamp = first.alert.endsAt
+        alert.summary = first.summary(others: batch.count - 1)
+        // Sent even with send_resolved = false: it is the only notice these incidents get.
+        enqueue(GroupNotification(alert: alert, count: batch.count, unannounced: true), to: group.key.receiver, now: now)
+        for incident in batch { lastFiringNotified[incident.alert.fingerprint] = now }
+        group.lastNotified = now
     }
 
     /// Lock held. Drops an alert from a group, and from the manager once no group holds it
@@ -373,6 +481,11 @@ public final class AlertManager: @unchecked Sendable {
         }
     }
 
+    /// How long after a resolve a raise of the same or an older incident is taken for a
+    /// redelivery and ignored: a broker requeues within seconds of a reconnect; kept short so
+    /// a wall clock stepped backwards cannot hide a real new incident for long.
+    static let redeliveryWindow: Int64 = 600 * 1_000_000_000
+
     /// How long delivered and failed notifications stay listable (`nazarctl alerts`).
     public static let finishedNotificationRetention: Int64 = 7 * 86_400 * 1_000_000_000
 
@@ -382,6 +495,7 @@ public final class AlertManager: @unchecked Sendable {
         lastPrune = now
         let horizon = now - settings.cooldown.nanoseconds
         lastFiringNotified = lastFiringNotified.filter { $0.value > horizon || alerts[$0.key] != nil }
+        lastResolved = lastResolved.filter { now - $0.value.at < Self.redeliveryWindow }
         do {
             _ = try outbox.prune(before: now - Self.finishedNotificationRetention)
         } catch {

@@ -10,11 +10,15 @@ public struct GroupNotification: Sendable, Equatable {
     public var count: Int
     /// Alerts of the group that resolved since its previous notification.
     public var resolvedCount: Int
+    /// A resolved notice for incidents that fired and resolved before the group notified
+    /// them (`count` of them, one per series): the only notice they get.
+    public var unannounced: Bool
 
-    public init(alert: AlertEvent, count: Int, resolvedCount: Int = 0) {
+    public init(alert: AlertEvent, count: Int, resolvedCount: Int = 0, unannounced: Bool = false) {
         self.alert = alert
         self.count = count
         self.resolvedCount = resolvedCount
+        self.unannounced = unannounced
     }
 
     /// The payload's JSON text.
@@ -27,6 +31,7 @@ public struct GroupNotification: Sendable, Equatable {
             // Nanosecond times and the fingerprint do not fit a double exactly: strings.
             ("timestamp", .string(String(a.timestamp))), ("starts_at", .string(String(a.startsAt))),
             ("source", .string(a.source)), ("count", .number(Double(count))), ("resolved_count", .number(Double(resolvedCount))),
+            ("unannounced", .bool(unannounced)),
         ]))
     }
 
@@ -70,6 +75,8 @@ public struct GroupNotification: Sendable, Equatable {
         count = c.isFinite && c >= 0 ? Int(c) : 1
         let r = number("resolved_count")
         resolvedCount = r.isFinite && r >= 0 ? Int(r) : 0
+        // Absent in payloads written before it existed.
+        if case let .bool(b)? = json["unannounced"] { unannounced = b } else { unannounced = false }
     }
 }
 

@@ -24,4 +24,7 @@ public struct ManagedAlert: Sendable, Equatable {
     public var receivers: [String]
     /// Not notified before this time (pending_for or cooldown); 0 when not held.
     public var holdUntil: Int64
+    /// When the manager received the raise that started it (the manager's clock, ns since
+    /// the epoch): with `startsAt`, how late the detector's alert reached it.
+    public var receivedAt: Int64
 }

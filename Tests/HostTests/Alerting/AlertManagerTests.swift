@@ -103,15 +103,6 @@ import Testing
         #expect(h.sent().isEmpty)
     }
 
-    @Test func anAlertResolvedWithinGroupWaitIsNeverNotified() throws {
-        let h = try ManagerHarness(Self.settings(groupWait: .seconds(30)))
-        h.raise()
-        h.advance(.seconds(5))
-        h.resolve()
-        h.advance(.seconds(60))
-        #expect(h.sent().isEmpty)
-    }
-
     @Test func cooldownSuppressesARefireOfTheSameSeries() throws {
         let h = try ManagerHarness(Self.settings(groupWait: .zero, groupInterval: .seconds(1), cooldown: .seconds(300)))
         h.raise()

@@ -150,6 +150,13 @@ import Testing
         #expect(back.alert == a)
         #expect(back.alert.value.isNaN)
         #expect(back.count == 12 && back.resolvedCount == 3)
+        #expect(!back.unannounced)
+        let notice = try GroupNotification(payload: GroupNotification(alert: a, count: 2, unannounced: true).payload)
+        #expect(notice.unannounced && notice.count == 2)
+        // A payload written before the field existed reads as an ordinary notification.
+        let old = n.payload.replacingOccurrences(of: ",\"unannounced\":false", with: "")
+        #expect(old != n.payload)
+        #expect(try GroupNotification(payload: old) == n)
     }
 
     @Test func backoffGrowsIsCappedAndHonoursRetryAfter() {
