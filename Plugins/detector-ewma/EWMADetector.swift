@@ -30,7 +30,7 @@ struct EWMAParameters: Sendable {
 }
 
 /// The state of one (series, rule) pair.
-struct EWMASeriesState: Sendable {
+struct EWMASeriesState: RuleSeriesState {
     var model = EWMAModel()
     var alarm = AlarmDiscipline()
     /// Data time of the last accepted point; `.min` before the first (or after a reset).
@@ -65,11 +65,8 @@ public struct EWMADetector: Detector {
     let host: PluginHost
     let rules: [EWMARule]
     let parameters: ContiguousArray<EWMAParameters>
-    let publishScore: Bool
-    var slots = SeriesSlots()
-    var states: ContiguousArray<EWMASeriesState> = []
-    /// Names and labels, indexed like `states`; read only when alerting.
-    var identities: [SeriesIdentity] = []
+    /// Which rules watch which series, and the state of each pair.
+    var table: RuleSeriesTable<EWMASeriesState>
     var scores = PointWriter(capacity: 4096)
     var sweep: StalenessSweep
     var newestTimestamp = Int64.min
@@ -81,7 +78,7 @@ public struct EWMADetector: Detector {
         rules = try RuleHeader.rules(in: config, { table throws(PluginError) in try EWMARule(table: table) },
                                      name: { $0.header.name })
         parameters = ContiguousArray(rules.map(EWMAParameters.init))
-        publishScore = try config.bool("publish_score", default: true)
+        table = RuleSeriesTable(rules: rules.map(\.header), publishScore: try config.bool("publish_score", default: true))
         let staleAfter = rules.map(\.staleAfterNanoseconds).filter { $0 > 0 }.min() ?? 0
         sweep = StalenessSweep(interval: staleAfter / 4)
         self.host = host
@@ -90,12 +87,11 @@ public struct EWMADetector: Detector {
     public mutating func onPoints(_ batch: PointBatch) throws(PluginError) {
         for i in batch.indices {
             let point = batch[i]
-            var range = slots.lookup(point.series)
-            if range.count < 0 { range = admit(point) }
-            guard range.count > 0 else { continue }
+            let pairs = table.states(of: point, host: host)
+            guard !pairs.isEmpty else { continue }
             let value = point.value
             let t = point.timestampNanoseconds
-            for s in Int(range.first)..<Int(range.first + range.count) {
+            for s in pairs {
                 observe(state: s, value: value, at: t)
             }
         }
@@ -105,28 +101,28 @@ public struct EWMADetector: Detector {
 
     @inline(__always)
     mutating func observe(state s: Int, value x: Double, at t: Int64) {
-        let p = parameters[Int(states[s].rule)]
-        guard x.isFinite else { return ignore(state: s, value: x, at: t) }
-        let last = states[s].lastTimestamp
+        let p = parameters[Int(table.states[s].rule)]
+        guard x.isFinite else { return table.ignore(state: s, value: x, host: host) }
+        let last = table.states[s].lastTimestamp
         if last != Int64.min {
-            guard t > last else { return ignore(state: s, value: x, at: t) }
+            guard t > last else { return table.ignore(state: s, value: x, host: host) }
             let gap = t &- last
             if p.resetAfterNanoseconds > 0, gap > p.resetAfterNanoseconds {
                 restart(state: s, at: t, reason: "no data for \(ValueText.format(Duration.nanoseconds(gap)))")
-            } else if p.staleAfterNanoseconds > 0, gap > p.staleAfterNanoseconds, states[s].alarm.firing {
+            } else if p.staleAfterNanoseconds > 0, gap > p.staleAfterNanoseconds, table.states[s].alarm.firing {
                 endIncident(state: s, at: t, silentFor: gap)
             }
         }
-        states[s].lastTimestamp = t
+        table.states[s].lastTimestamp = t
         if t > newestTimestamp { newestTimestamp = t }
 
-        let meanBefore = states[s].model.mean
-        let varianceBefore = states[s].model.variance
+        let meanBefore = table.states[s].model.mean
+        let varianceBefore = table.states[s].model.variance
         let floor = max(p.minStddev, abs(meanBefore) * 1e-9)
-        let warm = states[s].model.count >= p.warmup
-        let z = states[s].model.observe(x, alpha: p.alpha, clip: p.clip, floor: floor, warm: warm,
+        let warm = table.states[s].model.count >= p.warmup
+        let z = table.states[s].model.observe(x, alpha: p.alpha, clip: p.clip, floor: floor, warm: warm,
                                         smoothing: p.smoothing, smoothingScale: p.smoothingScale, sides: p.sides)
-        let scoreSeries = states[s].scoreSeries
+        let scoreSeries = table.states[s].scoreSeries
         guard warm else {
             if scoreSeries != 0 { scores.append(series: scoreSeries, value: 0, timestampNanoseconds: t) }
             return
@@ -134,7 +130,7 @@ public struct EWMADetector: Detector {
         let directed = p.sides.directed(z)
         let score = anomalyScore(directedZ: directed, k: p.alarm.k)
         if scoreSeries != 0 { scores.append(series: scoreSeries, value: score, timestampNanoseconds: t) }
-        switch states[s].alarm.step(directedZ: directed, at: t, p.alarm) {
+        switch table.states[s].alarm.step(directedZ: directed, at: t, p.alarm) {
         case .none: break
         case .fire:
             fire(state: s, value: x, z: z, score: score, mean: meanBefore,
@@ -146,72 +142,40 @@ public struct EWMADetector: Detector {
         }
     }
 
-    /// First point of a series: find the rules that watch it and give each a state.
-    mutating func admit(_ point: PointView) -> SlotRange {
-        let identity = SeriesIdentity(point)
-        let first = Int32(clamping: states.count)
-        for (index, rule) in rules.enumerated() where rule.header.selector.matches(name: identity.metric, labels: identity.labels) {
-            let scoreSeries = publishScore ? identity.registerScoreSeries(rule: rule.header.name, host: host) ?? 0 : 0
-            states.append(EWMASeriesState(rule: Int32(index), scoreSeries: scoreSeries))
-            identities.append(identity)
-        }
-        let range = SlotRange(first: first, count: Int32(clamping: states.count) - first)
-        slots.assign(point.series, range)
-        return range
-    }
-
-    mutating func ignore(state s: Int, value: Double, at t: Int64) {
-        states[s].ignored &+= 1
-        guard !states[s].warned else { return }
-        states[s].warned = true
-        let identity = identities[s]
-        let why = value.isFinite ? "a timestamp not after its previous point" : "the non-finite value \(ValueText.format(value))"
-        host.log(.warning, "\(identity.displayName): ignoring \(why) (further ignored points of this series are counted, not logged)",
-                 [("NAZAR_EVENT", "detector_input_ignored"), ("metric", identity.metric),
-                  ("rule", rules[Int(states[s].rule)].header.name)])
-    }
-
     /// Restarts learning for a state (after a gap), resolving an open incident first.
     mutating func restart(state s: Int, at t: Int64, reason: String) {
-        if states[s].alarm.firing {
+        if table.states[s].alarm.firing {
             resolve(state: s, value: .nan, at: t, summary: reason)
         }
-        states[s].model.reset()
-        states[s].alarm.reset()
-        states[s].lastTimestamp = Int64.min
+        table.states[s].model.reset()
+        table.states[s].alarm.reset()
+        table.states[s].lastTimestamp = Int64.min
     }
 
     /// Resolves the open incident of a series that went silent; its statistics stay
     /// (a gap beyond `reset_after` discards them at the next point).
     mutating func endIncident(state s: Int, at t: Int64, silentFor gap: Int64) {
         resolve(state: s, value: .nan, at: t, summary: "no data for \(ValueText.format(Duration.nanoseconds(gap)))")
-        states[s].alarm.endIncident()
+        table.states[s].alarm.endIncident()
     }
 
     /// Series that stopped reporting while an incident was open: resolve it.
     mutating func resolveSilentSeries() {
-        for s in states.indices where states[s].alarm.firing {
-            let last = states[s].lastTimestamp
-            let limit = parameters[Int(states[s].rule)].staleAfterNanoseconds
+        for s in table.states.indices where table.states[s].alarm.firing {
+            let last = table.states[s].lastTimestamp
+            let limit = parameters[Int(table.states[s].rule)].staleAfterNanoseconds
             guard last != Int64.min, limit > 0, newestTimestamp &- last > limit else { continue }
             endIncident(state: s, at: newestTimestamp, silentFor: newestTimestamp &- last)
         }
     }
 
     func fire(state s: Int, value: Double, z: Double, score: Double, mean: Double, stddev: Double, at t: Int64) {
-        let rule = rules[Int(states[s].rule)].header
-        let identity = identities[s]
-        let summary = "\(identity.displayName) \(ValueText.format(value)): z=\(ValueText.format(z, significant: 2)) "
+        let detail = "\(ValueText.format(value)): z=\(ValueText.format(z, significant: 2)) "
             + "vs EWMA \(ValueText.format(mean))±\(ValueText.format(stddev))"
-        host.raise(AlertSpec(rule: rule.name, severity: rule.severity, labels: identity.alertLabels(rule: rule.name),
-                             summary: summary, value: value, score: score, timestampNanoseconds: t))
+        host.raise(table.alert(state: s, detail: detail, value: value, score: score, at: t))
     }
 
     func resolve(state s: Int, value: Double, at t: Int64, summary: String) {
-        let rule = rules[Int(states[s].rule)].header
-        let identity = identities[s]
-        host.resolve(AlertSpec(rule: rule.name, severity: rule.severity, labels: identity.alertLabels(rule: rule.name),
-                               summary: "\(identity.displayName) \(summary)", value: value, score: .nan,
-                               timestampNanoseconds: t))
+        host.resolve(table.alert(state: s, detail: summary, value: value, score: .nan, at: t))
     }
 }

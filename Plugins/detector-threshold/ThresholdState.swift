@@ -1,6 +1,8 @@
+import PluginKit
+
 /// What a threshold rule remembers about one series: the last point (for rates and
 /// gaps), when the condition started holding (for `for`), whether it is firing.
-struct ThresholdState: Sendable {
+struct ThresholdState: RuleSeriesState {
     enum Transition: Sendable, Equatable { case none, fire(atLoad: Bool), resolve }
 
     let rule: Int32

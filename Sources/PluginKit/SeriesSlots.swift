@@ -23,8 +23,8 @@ public struct SlotRange: Sendable, Equatable {
 ///
 /// Not thread-safe; a detector instance is never called concurrently.
 public struct SeriesSlots: Sendable {
-    var dense: ContiguousArray<SlotRange> = []
-    var sparse: [UInt64: SlotRange] = [:]
+    @usableFromInline var dense: ContiguousArray<SlotRange> = []
+    @usableFromInline var sparse: [UInt64: SlotRange] = [:]
     /// Ids below this live in the flat array; above it, in the dictionary.
     public let denseLimit: UInt64
 
@@ -32,7 +32,7 @@ public struct SeriesSlots: Sendable {
     public init(denseLimit: UInt64 = 1 << 22) { self.denseLimit = denseLimit }
 
     /// The slots of `series`, or `.unseen`. O(1), no hashing for dense ids.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func lookup(_ series: UInt64) -> SlotRange {
         if series < UInt64(dense.count) { return dense[Int(series)] }
         if series < denseLimit { return .unseen }
