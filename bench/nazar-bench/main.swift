@@ -140,6 +140,10 @@ func benchBus(runs: Int, points: Int, batch: Int, series: Int, byName: Bool = fa
         \(rabbitmqSection)
         [self_metrics]
         interval = "0s"
+        # The bus and the detector alone: a storage writer (the default, SQLite) would
+        # take every point too and, 10 million at a time, drop them.
+        [storage]
+        backend = "none"
         """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
     try """
         plugin = "bench-collector"
