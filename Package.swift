@@ -113,30 +113,32 @@ let package = Package(
         .executableTarget(name: "notify-bench", dependencies: ["PluginAPI"], path: "bench/notify-bench"),
         .executableTarget(name: "iforest-bench", dependencies: ["PluginKit"], path: "bench/iforest-bench"),
 
+        // Helpers every test target shares: paths, temp dirs, running tools, polling, ports.
+        .target(name: "TestSupport", dependencies: ["PluginAPI"], path: "Tests/TestSupport"),
         .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
         // Fixtures/ holds C plugins the tests compile with cc at run time.
-        .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem"]),
+        .testTarget(name: "HostTests", dependencies: ["Host", "PluginKit", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CollectorSystemTests", dependencies: ["CollectorSystem", "TestSupport"]),
         // Unit tests link the detectors' code; C-level tests dlopen the built plugins.
         .testTarget(name: "DetectorTests", dependencies: ["DetectorEWMA", "DetectorThreshold", "DetectorContext", "PluginKit",
-                                                          "PluginAPI", "Host"]),
+                                                          "PluginAPI", "Host", "TestSupport"]),
         // Drives the notifier plugins against loopback stand-ins (Servers/, Python) for Slack,
         // Telegram and SMTP, and builds the third-party kit example from docs/.
         // Fixtures/ holds C plugins the tests compile with cc at run time.
-        .testTarget(name: "NotifierTests", dependencies: ["NotifierKit", "PluginAPI"],
+        .testTarget(name: "NotifierTests", dependencies: ["NotifierKit", "PluginAPI", "TestSupport"],
                     exclude: ["Servers", "Fixtures"]),
         // Its end-to-end tests dlopen the built libdetector-iforest.so (swift build --build-tests builds it).
-        .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest"]),
+        .testTarget(name: "DetectorIForestTests", dependencies: ["DetectorIForest", "TestSupport"]),
         // Starts real services (systemd-journald, nazard processes); run by scripts/test.
-        .testTarget(name: "IntegrationTests", dependencies: ["Host"], exclude: ["Fixtures", "Browser"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Host", "TestSupport"], exclude: ["Fixtures", "Browser"]),
         // The same storage suite against SQLite and a real PostgreSQL (scripts/start-postgres).
-        .testTarget(name: "StorageTests", dependencies: ["Host"]),
+        .testTarget(name: "StorageTests", dependencies: ["Host", "TestSupport"]),
         // Agent mode's disk buffer, backoff, answer handling and [agent] settings.
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Host", "IngestFormat"]),
         .testTarget(name: "IngestFormatTests", dependencies: ["IngestFormat"]),
         // HTTP handlers in-process (HummingbirdTesting), parsers, keys, and a real nazard on loopback.
         .testTarget(name: "APITests", dependencies: [
-            "API", "IngestFormat", "Host",
+            "API", "IngestFormat", "Host", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], exclude: ["Fixtures"]),
     ]

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct HTTPSettingsTests {
     private func check(_ http: String) throws -> ConfigCheck {
-        let dir = try makeTemporaryDirectory("http-config")
+        let dir = try TestPaths.makeTemporaryDirectory("http-config")
         mkdir("\(dir)/plugins.d", 0o755)
         try "[daemon]\nstate_directory = \"\(dir)/state\"\n[http]\n\(http)\n".write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
         return ConfigLoader.check(path: "\(dir)/nazar.toml")

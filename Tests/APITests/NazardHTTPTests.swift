@@ -8,46 +8,23 @@ import Testing
 /// The HTTP API of a real nazard process on loopback, keys made with the real nazarctl:
 /// what an agent and an admin see.
 @Suite(.serialized) struct NazardHTTPTests {
-    static var buildProducts: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url.path
-    }
-
-    /// A port nothing listens on now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw APITestFailure("cannot find a free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
     static func run(_ tool: String, _ args: [String]) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "\(buildProducts)/\(tool)")
+        p.executableURL = URL(fileURLWithPath: "\(TestPaths.buildProducts)/\(tool)")
         p.arguments = args
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw APITestFailure("\(tool) \(args) exited \(p.terminationStatus)") }
+        guard p.terminationStatus == 0 else { throw TestFailure("\(tool) \(args) exited \(p.terminationStatus)") }
         return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// nazard with `dir`/nazar.toml, logging logfmt to `dir`/stderr.
     static func startNazard(_ dir: String) throws -> Process {
         let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: "\(buildProducts)/nazard")
+        daemon.executableURL = URL(fileURLWithPath: "\(TestPaths.buildProducts)/nazard")
         daemon.arguments = ["--config", "\(dir)/nazar.toml", "--log-target", "stderr", "--runtime-dir", "\(dir)/run"]
         _ = FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil)
         daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/stderr"))
@@ -68,8 +45,8 @@ import Testing
     }
 
     @Test func ingestQueryRevokeAndMetricsAgainstARealDaemon() async throws {
-        let dir = try makeTemporaryDirectory("nazard-http")
-        let port = try Self.freePort()
+        let dir = try TestPaths.makeTemporaryDirectory("nazard-http")
+        let port = try freeLoopbackPort()
         mkdir("\(dir)/plugins.d", 0o755)
         try """
             [daemon]
@@ -164,19 +141,11 @@ import Testing
     }
 
     @Test func aBusyPortIsLoggedAndTheDaemonRunsOn() async throws {
-        let dir = try makeTemporaryDirectory("nazard-busy")
+        let dir = try TestPaths.makeTemporaryDirectory("nazard-busy")
         // Hold a listening socket on the port nazard is told to use.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        #expect(bound)
-        let port = Int(UInt16(bigEndian: addr.sin_port))
+        let busy = try LoopbackSocket(listenBacklog: 1)
+        defer { withExtendedLifetime(busy) {} }
+        let port = busy.port
         mkdir("\(dir)/plugins.d", 0o755)
         try """
             [daemon]

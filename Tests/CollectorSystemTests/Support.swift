@@ -3,6 +3,8 @@ import PluginAPI
 import PluginKit
 import Synchronization
 import Testing
+// Shared helpers (withErrorBuffer …): the TestSupport target.
+@_exported import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -191,15 +193,6 @@ struct CError: Error {
     var message: String
 }
 
-func withErrorBuffer(_ body: (UnsafeMutablePointer<nazar_error>) -> Int32) -> (Int32, String) {
-    var buffer = [CChar](repeating: 0, count: 512)
-    return buffer.withUnsafeMutableBufferPointer { b in
-        var err = nazar_error(struct_size: UInt32(MemoryLayout<nazar_error>.size),
-                              message_capacity: UInt32(b.count), message: b.baseAddress, retry_after_ms: 0)
-        let code = body(&err)
-        return (code, String(cString: b.baseAddress!))
-    }
-}
 
 /// A Swift-level host for unit tests of sources: numbers series and records logs.
 final class RecordingHost: CollectorHost {

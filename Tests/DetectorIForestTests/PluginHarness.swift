@@ -1,22 +1,16 @@
 import Foundation
+// Shared helpers (TestPaths, eventually, withErrorBuffer …): the TestSupport target.
+@_exported import TestSupport
 import PluginAPI
 import Synchronization
 
 /// Loads the built `libdetector-iforest.so` with dlopen and drives it through its C
 /// descriptor, exactly as nazard does, against a host function table over Swift state.
 enum PluginLibrary {
-    /// The directory of the test binary, where SwiftPM also puts the plugin libraries.
-    static let buildProducts: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
     /// The descriptor from the real shared library (nil + a reason when it is missing).
     /// The descriptor is static data of the library, read-only after the entry call.
     nonisolated(unsafe) static let descriptor: Result<UnsafePointer<nazar_plugin>, HarnessError> = {
-        let path = "\(buildProducts)/libdetector-iforest.so"
+        let path = "\(TestPaths.buildProducts)/libdetector-iforest.so"
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             return .failure(HarnessError("dlopen \(path): \(String(cString: dlerror()))"))
         }
@@ -209,32 +203,4 @@ final class DetectorInstance {
         }
         guard code == NAZAR_OK else { throw HarnessError(message) }
     }
-}
-
-func withErrorBuffer(_ body: (UnsafeMutablePointer<nazar_error>) -> Int32) -> (Int32, String) {
-    var buffer = [CChar](repeating: 0, count: 512)
-    return buffer.withUnsafeMutableBufferPointer { b in
-        var err = nazar_error(struct_size: UInt32(MemoryLayout<nazar_error>.size),
-                              message_capacity: UInt32(b.count), message: b.baseAddress, retry_after_ms: 0)
-        let code = body(&err)
-        return (code, String(cString: b.baseAddress!))
-    }
-}
-
-func makeTemporaryDirectory() throws -> String {
-    var template = Array("/tmp/nazar-iforest-XXXXXX".utf8CString)
-    guard let p = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
-        throw HarnessError("mkdtemp failed")
-    }
-    return String(cString: p)
-}
-
-/// Polls `condition` for up to `seconds` (background training finishes asynchronously).
-func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
 }

@@ -35,7 +35,7 @@ struct PluginTests {
 
     @Test("learns from the baseline, scores every later row, fires after 3 anomalous rows and resolves after 3 normal ones")
     func learnScoreAlert() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try TestPaths.makeTemporaryDirectory("iforest")
         let host = FakeHost(stateDirectory: dir)
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""consecutive": 3, "rule": "sys_anomaly""#))
         try d.start()
@@ -74,7 +74,7 @@ struct PluginTests {
 
     @Test("the model is persisted and loaded at start: a restart scores at once without relearning")
     func persistence() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try TestPaths.makeTemporaryDirectory("iforest")
         let first = FakeHost(stateDirectory: dir)
         let a = try DetectorInstance.create(first, config: PluginTests.config())
         try a.start()
@@ -97,7 +97,7 @@ struct PluginTests {
 
     @Test("a corrupt model file is ignored with a warning and the model relearnt")
     func corruptModelFile() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try TestPaths.makeTemporaryDirectory("iforest")
         try Data("not a model at all".utf8).write(to: URL(fileURLWithPath: "\(dir)/sys@web1.iforest"))
         let host = FakeHost(stateDirectory: dir)
         let d = try DetectorInstance.create(host, config: PluginTests.config())
@@ -116,7 +116,7 @@ struct PluginTests {
 
     @Test("a model trained on other metrics is not reused")
     func incompatibleModelFile() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try TestPaths.makeTemporaryDirectory("iforest")
         let a = try DetectorInstance.create(FakeHost(stateDirectory: dir), config: PluginTests.config())
         try a.start()
         try PluginTests.feedNormal(a, rows: 300)
@@ -133,7 +133,7 @@ struct PluginTests {
     @Test("fit_rows: learns from exactly the first N rows, then only scores; same seed, same scores")
     func fitRows() throws {
         func run() throws -> [Double] {
-            let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+            let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
             let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 200, "seed": 4"#))
             try d.start()
             defer { d.close() }
@@ -155,7 +155,7 @@ struct PluginTests {
 
     @Test("NaN and infinite values: the row is skipped, counted and reported once")
     func nonFiniteRows() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 50"#))
         try d.start()
         defer { d.close() }
@@ -173,7 +173,7 @@ struct PluginTests {
 
     @Test("a series that disappears: its rows are dropped with one warning naming it; it scores again when back")
     func disappearingSeries() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 50"#))
         try d.start()
         defer { d.close() }
@@ -191,7 +191,7 @@ struct PluginTests {
 
     @Test("series still appearing at start (rates need two samples) are not warned about")
     func appearingSeries() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 50"#))
         try d.start()
         defer { d.close() }
@@ -203,7 +203,7 @@ struct PluginTests {
 
     @Test("a gap in time restarts the count of consecutive anomalous rows")
     func gapResetsRun() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 300, "consecutive": 3"#))
         try d.start()
         defer { d.close() }
@@ -219,7 +219,7 @@ struct PluginTests {
 
     @Test("a constant metric is harmless: never split on, scores stay in range")
     func constantMetric() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 200"#))
         try d.start()
         defer { d.close() }
@@ -240,7 +240,7 @@ struct PluginTests {
 
     @Test("one model per host; other metrics and per-core series are ignored")
     func perHost() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""fit_rows": 50"#))
         try d.start()
         defer { d.close() }
@@ -257,7 +257,7 @@ struct PluginTests {
 
     @Test("retraining runs on the background thread and is swapped in")
     func retraining() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         let d = try DetectorInstance.create(host, config: PluginTests.config(#""retrain_interval": "1h""#))
         try d.start()
         defer { d.close() }
@@ -271,7 +271,7 @@ struct PluginTests {
 
     @Test("a bad config is refused at create with the key named")
     func badConfig() throws {
-        let host = FakeHost(stateDirectory: try makeTemporaryDirectory())
+        let host = FakeHost(stateDirectory: try TestPaths.makeTemporaryDirectory("iforest"))
         #expect(try DetectorInstance.createError(host, config: #"{"metrics": ["a"], "threshold": 2}"#).contains("'threshold'"))
         #expect(try DetectorInstance.createError(host, config: "{}").contains("'metrics'"))
         #expect(try DetectorInstance.createError(host, config: #"{"metrics": ["a"], "fit_row": 3}"#).contains("'fit_row': unknown key"))

@@ -6,16 +6,10 @@ import Testing
 /// config loader and created through the built plugins, as nazard would.
 @Suite("shipped detector configs")
 struct ShippedConfigTests {
-    static let repository: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
     @Test("detector-threshold and detector-ewma are enabled, subscribe to something, and create cleanly",
           arguments: ["detector-threshold", "detector-ewma"])
     func shippedInstanceCreates(plugin: String) throws {
-        let loaded = try ConfigLoader.load(path: "\(Self.repository)/etc/nazar/nazar.toml")
+        let loaded = try ConfigLoader.load(path: "\(TestPaths.repository)/etc/nazar/nazar.toml")
         #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
         let instance = try #require(loaded.instances.first { $0.plugin == plugin })
         #expect(instance.enabled && !instance.subscribe.isEmpty)

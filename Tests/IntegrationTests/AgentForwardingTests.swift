@@ -23,7 +23,7 @@ import Testing
             if (try? ok()) == true { return }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        throw TestError("timed out waiting for \(what)")
+        throw TestFailure("timed out waiting for \(what)")
     }
 
     @Test func outageIsBufferedOnDiskAndReplayedExactlyOnce() throws {
@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func aMissingKeyFileStopsTheAgentWithTheFileNamed() throws {
-        let dir = try makeTemporaryDirectory("agent-badkey")
+        let dir = try TestPaths.makeTemporaryDirectory("agent-badkey")
         let config = try writeConfig(in: dir, plugins: [:])
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: config))
         handle.seekToEndOfFile()

@@ -8,11 +8,11 @@ enum BrokerDaemons {
     static func compile(_ source: String, to output: String) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        p.arguments = ["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include",
-                       "-o", output, "\(NazardProcess.repository)/\(source)"]
+        p.arguments = ["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-I", "\(TestPaths.repository)/Sources/PluginAPI/include",
+                       "-o", output, "\(TestPaths.repository)/\(source)"]
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw TestError("cc \(source) failed") }
+        guard p.terminationStatus == 0 else { throw TestFailure("cc \(source) failed") }
     }
 
     /// nazar.toml for one daemon on the test broker, plus its plugins.d files; `extra` is

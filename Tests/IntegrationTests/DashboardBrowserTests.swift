@@ -7,7 +7,7 @@ import Testing
 /// Browser/dashboard_driver.py (DevTools protocol); screenshots go to a temp directory.
 @Suite(.serialized) struct DashboardBrowserTests {
     static let python = "/usr/bin/python3"
-    static var driver: String { "\(NazardProcess.repository)/Tests/IntegrationTests/Browser/dashboard_driver.py" }
+    static var driver: String { "\(TestPaths.repository)/Tests/IntegrationTests/Browser/dashboard_driver.py" }
 
     /// chromium and python3-websocket are Debian packages scripts/test installs: missing
     /// under CI is a failure; elsewhere a note and no test.
@@ -40,7 +40,7 @@ import Testing
             if hosts.contains(where: { $0["host"] as? String == "itest" && ($0["firing_alerts"] as? Int ?? 0) > 0 }) { break }
             Thread.sleep(forTimeInterval: 0.25)
         }
-        let shots = try makeTemporaryDirectory("dash-shots")
+        let shots = try TestPaths.makeTemporaryDirectory("dash-shots")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.python)
         p.arguments = [Self.driver, nazard.base, "itest", key, shots]

@@ -26,8 +26,8 @@ final class HTTPNazard {
 
     init(tag: String, interval: String = "1s", firingRule: Bool = false, extraConfig: String = "",
          hostname: String = "itest", collector: Bool = true, plugins extra: [String: String] = [:]) throws {
-        dir = try makeTemporaryDirectory(tag)
-        port = try LoopbackHTTP.freePort()
+        dir = try TestPaths.makeTemporaryDirectory(tag)
+        port = try freeLoopbackPort()
         var plugins = extra
         if collector { plugins["collector-system"] = "plugin = \"collector-system\"\ninterval = \"\(interval)\"\n[config]\ntop_processes = 5\n" }
         if firingRule { plugins["detector-threshold"] = Self.firingRule }
@@ -49,7 +49,7 @@ final class HTTPNazard {
         // stall the daemon's logging.
         let process = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "stderr", "--log-level", "warning"])
         guard LoopbackHTTP.waitForServer(port: port) else {
-            throw TestError("nazard's HTTP API did not answer on \(port); stderr: \(process.stderrText)")
+            throw TestFailure("nazard's HTTP API did not answer on \(port); stderr: \(process.stderrText)")
         }
         return process
     }
@@ -62,7 +62,7 @@ final class HTTPNazard {
     /// Creates an API key with `nazarctl keys add` and returns it.
     func addKey(name: String, scopes: [String]) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
+        p.executableURL = URL(fileURLWithPath: "\(TestPaths.buildProducts)/nazarctl")
         p.arguments = ["keys", "add", "--keys-file", keysFile, "--name", name] + scopes.flatMap { ["--scope", $0] }
         let out = Pipe()
         p.standardOutput = out
@@ -71,7 +71,7 @@ final class HTTPNazard {
         p.waitUntilExit()
         let key = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard p.terminationStatus == 0, !key.isEmpty else { throw TestError("nazarctl keys add failed") }
+        guard p.terminationStatus == 0, !key.isEmpty else { throw TestFailure("nazarctl keys add failed") }
         return key
     }
 
@@ -79,7 +79,7 @@ final class HTTPNazard {
     func json(_ path: String) throws -> [String: Any] {
         let r = try LoopbackHTTP.request(port: port, path)
         guard r.status == 200, let obj = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any] else {
-            throw TestError("GET \(path): \(r.status) \(r.body)")
+            throw TestFailure("GET \(path): \(r.status) \(r.body)")
         }
         return obj
     }

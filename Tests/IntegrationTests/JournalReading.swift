@@ -49,8 +49,8 @@ extension JournalReading {
     func compile(_ source: String, to output: String, define: String? = nil) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        p.arguments = ["-shared", "-fPIC", "-I", "\(NazardProcess.repository)/Sources/PluginAPI/include", "-o", output,
-                       "\(NazardProcess.repository)/\(source)"] + (define.map { ["-D\($0)"] } ?? [])
+        p.arguments = ["-shared", "-fPIC", "-I", "\(TestPaths.repository)/Sources/PluginAPI/include", "-o", output,
+                       "\(TestPaths.repository)/\(source)"] + (define.map { ["-D\($0)"] } ?? [])
         try p.run()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "cc \(source)")

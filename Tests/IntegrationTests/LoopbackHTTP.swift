@@ -18,7 +18,7 @@ final class LoopbackHTTP {
         }
         guard rc == 0 else {
             close(fd)
-            throw TestError("connect 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+            throw TestFailure("connect 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -34,7 +34,7 @@ final class LoopbackHTTP {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw TestError("write: \(String(cString: strerror(errno)))") }
+            guard n > 0 else { throw TestFailure("write: \(String(cString: strerror(errno)))") }
             sent += n
         }
     }
@@ -65,10 +65,10 @@ final class LoopbackHTTP {
                 }
                 return (status, headers)
             }
-            guard let more = read(timeout: .milliseconds(200)) else { throw TestError("connection closed before the headers") }
+            guard let more = read(timeout: .milliseconds(200)) else { throw TestFailure("connection closed before the headers") }
             buffer += more
         }
-        throw TestError("no response head within \(timeout)")
+        throw TestFailure("no response head within \(timeout)")
     }
 
     private func findHeaderEnd() -> Int? {
@@ -126,22 +126,6 @@ final class LoopbackHTTP {
         let c = try LoopbackHTTP(port: port)
         try c.send(method, path, headers: headers.merging(["Connection": "close"]) { a, _ in a }, body: Array(body.utf8))
         return try c.readAll()
-    }
-
-    /// A TCP port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(s) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) == 0 && getsockname(s, $0, &len) == 0 }
-        }
-        guard ok else { throw TestError("cannot find a free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     /// Waits until the server answers /healthz.

@@ -38,7 +38,7 @@ import Testing
 
     @Test(arguments: [StoreUnderTest.Kind.sqlite, .postgresql])
     func rangesAtAStepWithEachFormatAndTier(_ kind: StoreUnderTest.Kind) throws {
-        let dir = try makeTemporaryDirectory("query")
+        let dir = try TestPaths.makeTemporaryDirectory("query")
         guard let (config, store) = try fill(kind, dir: dir).map({ ($0.config, $0.store) }) else { return }
         defer { store.cleanup() }
         let from = QueryTime.format(base), to = QueryTime.format(base + 3600 * Self.second)
@@ -75,7 +75,7 @@ import Testing
 
     @Test(arguments: [StoreUnderTest.Kind.sqlite, .postgresql])
     func seriesAndLatestValues(_ kind: StoreUnderTest.Kind) throws {
-        let dir = try makeTemporaryDirectory("query")
+        let dir = try TestPaths.makeTemporaryDirectory("query")
         guard let (config, store) = try fill(kind, dir: dir).map({ ($0.config, $0.store) }) else { return }
         defer { store.cleanup() }
         let list = try nazarctl(["series", "--config", config, "{host=~\"web.*\"}"])
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedAndNothingIsCreated() throws {
-        let dir = try makeTemporaryDirectory("query")
+        let dir = try TestPaths.makeTemporaryDirectory("query")
         guard let (config, store) = try fill(.sqlite, dir: dir).map({ ($0.config, $0.store) }) else { return }
         defer { store.cleanup() }
         let badSelector = try nazarctl(["query", "--config", config, "cpu{host=\"web1\""])

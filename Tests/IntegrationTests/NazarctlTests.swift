@@ -7,7 +7,7 @@ import Testing
     func nazarctl(_ args: [String]) throws -> (Int32, String) { try runNazarctl(args) }
 
     @Test func statusListDisableEnable() throws {
-        let dir = try makeTemporaryDirectory("nazarctl")
+        let dir = try TestPaths.makeTemporaryDirectory("nazarctl")
         let config = try writeConfig(in: dir, plugins: [
             "collector-system": "plugin = \"collector-system\"\ninterval = \"1s\"\n",
             "notifier-log": "# log alerts\nplugin = \"notifier-log\"\nsubscribe = [\"alerts.#\"]\n",

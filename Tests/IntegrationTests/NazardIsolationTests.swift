@@ -23,7 +23,7 @@ import Testing
     /// nazarctl's standard output.
     func nazarctl(_ arguments: [String]) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
+        p.executableURL = URL(fileURLWithPath: "\(TestPaths.buildProducts)/nazarctl")
         p.arguments = arguments
         let out = Pipe()
         p.standardOutput = out
@@ -39,7 +39,7 @@ import Testing
     func nazardWithCrashy(_ name: String, crash: String, extra: String = "", once: Bool = true,
                           logTarget: String = "journal", arguments: [String] = []) throws -> (NazardProcess, String) {
         let instance = "\(name)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-        let dir = try makeTemporaryDirectory("isolation")
+        let dir = try TestPaths.makeTemporaryDirectory("isolation")
         mkdir("\(dir)/lib", 0o755)
         try compile("Tests/HostTests/Fixtures/crashy.c", to: "\(dir)/lib/crashy.so")
         // No self-metrics, hence no STATUS= every 200 ms: nobody reads the notify socket after
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func childrenDieWithAKilledNazard() throws {
-        let dir = try makeTemporaryDirectory("isolation")
+        let dir = try TestPaths.makeTemporaryDirectory("isolation")
         let config = try writeConfig(in: dir, selfMetrics: "0s", plugins: [
             "a": "plugin = \"collector-system\"\ninterval = \"1s\"\nisolation = \"process\"\n",
             "b": "plugin = \"notifier-log\"\nsubscribe = [\"alerts.#\"]\nisolation = \"process\"\n",

@@ -7,7 +7,7 @@ import Testing
     @Test func refusedPluginsGetOneJournalLineEachAndTheRestRuns() throws {
         guard journaldAvailable() else { return }
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let dir = try makeTemporaryDirectory("journal")
+        let dir = try TestPaths.makeTemporaryDirectory("journal")
         mkdir("\(dir)/lib", 0o755)
         try compile("Tests/HostTests/Fixtures/refused.c", to: "\(dir)/lib/future-\(run).so", define: "CASE_FUTURE_ABI")
         try compile("Tests/HostTests/Fixtures/refused.c", to: "\(dir)/lib/current-\(run).so")
@@ -39,7 +39,7 @@ import Testing
     @Test func pluginLogLinesCarryTheirFieldsAndTheInstanceName() throws {
         guard journaldAvailable() else { return }
         let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let dir = try makeTemporaryDirectory("journal")
+        let dir = try TestPaths.makeTemporaryDirectory("journal")
         mkdir("\(dir)/lib", 0o755)
         try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
         let config = try writeConfig(in: dir, plugins: [
@@ -60,7 +60,7 @@ import Testing
     /// A temporary directory with collector-example ("ramp", 100 ms) feeding test-detector
     /// (threshold 2.0), which raises value_high on its third point: their plugins.d texts.
     func rampAndDetector(detector: String) throws -> (dir: String, plugins: [String: String]) {
-        let dir = try makeTemporaryDirectory("journal")
+        let dir = try TestPaths.makeTemporaryDirectory("journal")
         mkdir("\(dir)/lib", 0o755)
         try compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
         try compile("Tests/HostTests/Fixtures/test-detector.c", to: "\(dir)/lib/test-detector.so")

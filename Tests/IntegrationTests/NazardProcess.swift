@@ -1,4 +1,6 @@
 import Foundation
+// Shared helpers (TestPaths, TestFailure, runTool, freeLoopbackPort …): the TestSupport target.
+@_exported import TestSupport
 
 /// A real `nazard` process started from the build directory, with a NOTIFY_SOCKET the
 /// test owns: what systemd would see, read datagram by datagram.
@@ -11,26 +13,13 @@ final class NazardProcess {
     /// while the daemon runs (a pipe nobody drains would stall its logging once full).
     let stderrPath: String?
 
-    static var buildProducts: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url.path
-    }
-
-    static var repository: String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }
-
     init(config: String, dir: String, extraArguments: [String] = [], environment: [String: String] = [:],
          stderrPath: String? = nil) throws {
         self.dir = dir
         self.stderrPath = stderrPath
         notify = try NotifySocket(path: "\(dir)/notify.sock")
-        process.executableURL = URL(fileURLWithPath: "\(Self.buildProducts)/nazard")
-        process.arguments = ["--config", config, "--plugin-dir", Self.buildProducts, "--state-dir", "\(dir)/state"] + extraArguments
+        process.executableURL = URL(fileURLWithPath: "\(TestPaths.buildProducts)/nazard")
+        process.arguments = ["--config", config, "--plugin-dir", TestPaths.buildProducts, "--state-dir", "\(dir)/state"] + extraArguments
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path
         env.removeValue(forKey: "JOURNAL_STREAM")
@@ -87,14 +76,14 @@ final class NotifySocket: @unchecked Sendable {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw TestError("socket path too long: \(path)") }
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw TestFailure("socket path too long: \(path)") }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard rc == 0 else { throw TestError("bind \(path): \(String(cString: strerror(errno)))") }
+        guard rc == 0 else { throw TestFailure("bind \(path): \(String(cString: strerror(errno)))") }
     }
 
     deinit {
@@ -140,18 +129,7 @@ final class NotifySocket: @unchecked Sendable {
     }
 }
 
-struct TestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
 
-func makeTemporaryDirectory(_ tag: String) throws -> String {
-    var template = Array("/tmp/nazar-\(tag)-XXXXXX".utf8CString)
-    guard let p = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
-        throw TestError("mkdtemp failed")
-    }
-    return String(cString: p)
-}
 
 /// Writes a nazar.toml with fast intervals (alerts sent without group_wait) and the given plugins.d files.
 func writeConfig(in dir: String, selfMetrics: String = "200ms", alerting: String = "group_wait = \"0s\"",
@@ -176,14 +154,6 @@ func writeConfig(in dir: String, selfMetrics: String = "200ms", alerting: String
 
 /// Runs the built nazarctl; returns its exit status and stdout and stderr together.
 func runNazarctl(_ args: [String]) throws -> (code: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "\(NazardProcess.buildProducts)/nazarctl")
-    p.arguments = args
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let r = try runTool("\(TestPaths.buildProducts)/nazarctl", args)
+    return (r.status, r.output)
 }

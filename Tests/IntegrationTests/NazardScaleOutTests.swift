@@ -26,7 +26,7 @@ import Testing
     @Test func agentPublishesCentralRecordsAndAKilledCentralLosesNothing() throws {
         guard TestBroker.available() else { return }
         let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("scale")
+        let dir = try TestPaths.makeTemporaryDirectory("scale")
         mkdir("\(dir)/lib", 0o755)
         try BrokerDaemons.compile("bench/plugins/bench-collector.c", to: "\(dir)/lib/bench-collector.so")
         try BrokerDaemons.compile("Tests/IntegrationTests/Fixtures/recorder-detector.c", to: "\(dir)/lib/recorder-detector.so")
@@ -81,7 +81,7 @@ import Testing
 
     @Test func readyIsNotHeldByADownBrokerAndStatusSaysSpooling() throws {
         let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("scale")
+        let dir = try TestPaths.makeTemporaryDirectory("scale")
         mkdir("\(dir)/lib", 0o755)
         try BrokerDaemons.compile("Plugins/examples/collector-example.c", to: "\(dir)/lib/collector-example.so")
         // Nothing listens on port 1.

@@ -33,7 +33,7 @@ import Testing
     func run(_ kind: StoreUnderTest.Kind, _ disruption: Disruption) throws {
         guard TestBroker.available() else { return }
         let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("once")
+        let dir = try TestPaths.makeTemporaryDirectory("once")
         guard let store = try StoreUnderTest.make(kind, dir: dir, tag: run) else { return }
         defer { store.cleanup() }
         mkdir("\(dir)/lib", 0o755)
@@ -192,7 +192,7 @@ struct StoreUnderTest {
                 ?? (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let server, !server.isEmpty else {
                 let message = "PostgreSQL not running: start it with scripts/start-postgres (scripts/test does)"
-                if env["CI"] == "true" { throw TestError(message) }
+                if env["CI"] == "true" { throw TestFailure(message) }
                 print("note: \(message); PostgreSQL case not run")
                 return nil
             }

@@ -11,7 +11,7 @@ import Testing
     /// moment); the tests only read them.
     static let certificates = Result { () throws -> String in
         let dir = try makeTemporaryDirectory("tls-certs")
-        let result = try runTool("\(NazardProcess.repository)/scripts/make-test-certs", [dir])
+        let result = try runTool("\(TestPaths.repository)/scripts/make-test-certs", [dir])
         guard result.code == 0 else { throw TestError("make-test-certs failed: \(result.output)") }
         return dir
     }
@@ -44,8 +44,8 @@ import Testing
     /// nazard with info-level logfmt into `dir`/stderr; as `user` (a uid) through setpriv when given.
     static func launch(config: String, dir: String, asUser user: Int? = nil) throws -> Process {
         let p = Process()
-        let nazard = "\(NazardProcess.buildProducts)/nazard"
-        let arguments = ["--config", config, "--plugin-dir", NazardProcess.buildProducts, "--state-dir", "\(dir)/state",
+        let nazard = "\(TestPaths.buildProducts)/nazard"
+        let arguments = ["--config", config, "--plugin-dir", TestPaths.buildProducts, "--state-dir", "\(dir)/state",
                          "--runtime-dir", "\(dir)/run", "--log-target", "stderr", "--log-level", "info"]
         if let user {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")

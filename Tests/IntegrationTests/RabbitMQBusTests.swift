@@ -85,7 +85,7 @@ import Testing
     /// the caller closes both.
     func agentCentralAndDirectory() throws -> (run: String, dir: String, agent: RabbitMQBus, central: RabbitMQBus) {
         let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
+        let dir = try TestPaths.makeTemporaryDirectory("rmq")
         let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent")
         let central = try TestBroker.bus(host: "central-\(run)", dir: "\(dir)/central")
         return (run, dir, agent, central)
@@ -117,7 +117,7 @@ import Testing
     @Test func badCredentialsAreAClearErrorAndPointsAreSpooled() throws {
         guard TestBroker.available() else { return }
         let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("rmq")
+        let dir = try TestPaths.makeTemporaryDirectory("rmq")
         let settings = RabbitMQSettings(urls: [TestBroker.url], vhost: TestBroker.vhost, timeout: .seconds(3))
         do throws(AMQPError) {
             let c = try AMQPConnection.open(TestBroker.endpoint, vhost: TestBroker.vhost,

@@ -40,11 +40,11 @@ enum TestBroker {
     /// Runs scripts/stop-rabbitmq or scripts/start-rabbitmq and waits for it.
     static func script(_ name: String) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "\(NazardProcess.repository)/scripts/\(name)")
+        p.executableURL = URL(fileURLWithPath: "\(TestPaths.repository)/scripts/\(name)")
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw TestError("scripts/\(name) exited with \(p.terminationStatus)") }
+        guard p.terminationStatus == 0 else { throw TestFailure("scripts/\(name) exited with \(p.terminationStatus)") }
     }
 
 /// Waits until the broker has the queue with a consumer, so points published next are routed to it.
@@ -62,7 +62,7 @@ enum TestBroker {
             } catch {}
             usleep(100_000)
         }
-        throw TestError("queue \(name) has no consumer after \(timeout)")
+        throw TestFailure("queue \(name) has no consumer after \(timeout)")
     }
 
     /// Writes a credentials file (user:password) and returns its path.
@@ -97,7 +97,7 @@ enum TestBroker {
     /// Two buses on the test broker standing for two hosts, with run-unique names.
     static func agentAndCentral() throws -> (run: String, agent: RabbitMQBus, central: RabbitMQBus) {
         let run = runID()
-        let dir = try makeTemporaryDirectory("rmq")
+        let dir = try TestPaths.makeTemporaryDirectory("rmq")
         return (run, try bus(host: "agent-\(run)", dir: "\(dir)/agent"), try bus(host: "central-\(run)", dir: "\(dir)/central"))
     }
 

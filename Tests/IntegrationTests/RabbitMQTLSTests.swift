@@ -24,7 +24,7 @@ import Testing
     @Test func pointsFlowOverAMQPSVerifiedAgainstTheTestCA() throws {
         guard TestBroker.available() else { return }
         let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("tls")
+        let dir = try TestPaths.makeTemporaryDirectory("tls")
         let agent = try TestBroker.bus(host: "agent-\(run)", dir: "\(dir)/agent") {
             $0.urls = [TestBroker.tlsURL]
             $0.tlsCAFile = ca
@@ -56,7 +56,7 @@ import Testing
             #expect(error.message.contains(otherCA), "names the CA file: \(error.message)")
         }
         // Through the bus: refused, said so in its state, points kept in the spool.
-        let dir = try makeTemporaryDirectory("tls")
+        let dir = try TestPaths.makeTemporaryDirectory("tls")
         let agent = try TestBroker.bus(host: "agent-\(TestBroker.runID())", dir: dir) {
             $0.urls = [TestBroker.tlsURL]
             $0.tlsCAFile = otherCA
@@ -102,7 +102,7 @@ import Testing
     @Test func nazardTakesItsBrokerLoginFromTheSystemdCredentialOverTLS() throws {
         guard TestBroker.available() else { return }
         let run = TestBroker.runID()
-        let dir = try makeTemporaryDirectory("tls")
+        let dir = try TestPaths.makeTemporaryDirectory("tls")
         let tls = "tls_ca_file = \"\(ca)\""
         for (name, password, expected) in [("good", TestBroker.password, "bus connected"), ("bad", "wrong", "bus auth_failed")] {
             let credentials = "\(dir)/\(name)-credentials"

@@ -6,7 +6,7 @@ import Testing
 /// WATCHDOG_USEC is set, STOPPING=1 on SIGTERM, then a clean exit.
 @Suite(.serialized) struct SystemdNotifyTests {
     @Test func readyReloadStopSequence() throws {
-        let dir = try makeTemporaryDirectory("notify")
+        let dir = try TestPaths.makeTemporaryDirectory("notify")
         let config = try writeConfig(in: dir, plugins: [
             "collector-system": "plugin = \"collector-system\"\ninterval = \"100ms\"\n",
             "notifier-log": "plugin = \"notifier-log\"\n",
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func watchdogIsFedWhenWatchdogUsecIsSet() throws {
-        let dir = try makeTemporaryDirectory("watchdog")
+        let dir = try TestPaths.makeTemporaryDirectory("watchdog")
         let config = try writeConfig(in: dir, plugins: ["notifier-log": "plugin = \"notifier-log\"\n"])
         let nazard = try NazardProcess(config: config, dir: dir, extraArguments: ["--log-target", "stderr"],
                                        environment: ["WATCHDOG_USEC": "400000"])
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func aBadConfigExitsWithEXCONFIGAndNamesTheProblem() throws {
-        let dir = try makeTemporaryDirectory("badconfig")
+        let dir = try TestPaths.makeTemporaryDirectory("badconfig")
         let path = "\(dir)/nazar.toml"
         try "[bus]\noverflow = \"sometimes\"\n".write(toFile: path, atomically: true, encoding: .utf8)
         let nazard = try NazardProcess(config: path, dir: dir)

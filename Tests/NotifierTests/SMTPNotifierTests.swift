@@ -209,17 +209,9 @@ import Testing
     @Test func aServerThatNeverGreetsIsATransientTimeout() throws {
         // A listening socket nobody accepts on: the TCP handshake completes in the
         // kernel, the SMTP greeting never comes.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        try #require(ok && listen(fd, 4) == 0)
-        let port = UInt16(bigEndian: addr.sin_port)
+        let silent = try LoopbackSocket(listenBacklog: 4)
+        defer { withExtendedLifetime(silent) {} }
+        let port = silent.port
         let n = try LoadedNotifier("notifier-smtp")
         #expect(n.create("{\"url\":\"smtp://127.0.0.1:\(port)\",\"starttls\":\"off\",\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"timeout\":\"400ms\"}").delivered)
         let clock = ContinuousClock()

@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func writeIsAtomicMode0600AndReadsBack() throws {
-        let dir = try makeTemporaryDirectory("keys")
+        let dir = try TestPaths.makeTemporaryDirectory("keys")
         let path = "\(dir)/api-keys"
         let (_, a) = try APIKey.generate(name: "a", scopes: [.ingest, .read], host: "web1", rate: 10, now: 5)
         let (_, b) = try APIKey.generate(name: "b", scopes: [.admin], host: nil, rate: nil, now: 6)

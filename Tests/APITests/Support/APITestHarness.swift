@@ -1,4 +1,6 @@
 import Foundation
+// Shared helpers (TestPaths, TestFailure, freeLoopbackPort …): the TestSupport target.
+@_exported import TestSupport
 import Host
 import Hummingbird
 import HummingbirdTesting
@@ -16,7 +18,7 @@ final class APITestHarness: @unchecked Sendable {
 
     /// `http` is the body of the `[http]` section.
     init(http: String = "", hostname: String = "central") throws {
-        dir = try makeTemporaryDirectory("api")
+        dir = try TestPaths.makeTemporaryDirectory("api")
         mkdir("\(dir)/plugins.d", 0o755)
         try """
             [daemon]
@@ -74,18 +76,7 @@ final class APITestHarness: @unchecked Sendable {
     }
 }
 
-func makeTemporaryDirectory(_ tag: String) throws -> String {
-    var template = Array("/tmp/nazar-\(tag)-XXXXXX".utf8CString)
-    guard let p = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
-        throw APITestFailure("mkdtemp failed")
-    }
-    return String(cString: p)
-}
 
-struct APITestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
 
 /// Request helpers.
 extension TestClientProtocol {

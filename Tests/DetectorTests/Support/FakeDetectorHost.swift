@@ -213,15 +213,5 @@ var message: String
 var description: String { "code \(code): \(message)" }
 }
 
-func withErrorBuffer(_ body: (UnsafeMutablePointer<nazar_error>) -> Int32) -> (Int32, String) {
-    var buffer = [CChar](repeating: 0, count: 1024)
-    return buffer.withUnsafeMutableBufferPointer { b in
-        var err = nazar_error(struct_size: UInt32(MemoryLayout<nazar_error>.size),
-                              message_capacity: UInt32(b.count), message: b.baseAddress, retry_after_ms: 0)
-        let code = body(&err)
-        return (code, String(cString: b.baseAddress!))
-    }
-}
-
 /// Seconds → ns, for readable timestamps in tests.
 func seconds(_ s: Int64) -> Int64 { s * 1_000_000_000 }

@@ -1,4 +1,6 @@
 import Foundation
+// Shared helpers (TestPaths …): the TestSupport target.
+@_exported import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,14 +9,6 @@ import Glibc
 /// loads them, so the C-level tests exercise the exported descriptor itself.
 enum PluginLibrary {
     // The descriptors are immutable once returned; loading happens once, lazily.
-    /// Where SwiftPM puts the test binary and the plugin libraries.
-    static let buildProducts: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if url.lastPathComponent.hasSuffix(".xctest") { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
     nonisolated(unsafe) static let ewma = entry("detector-ewma")
     nonisolated(unsafe) static let threshold = entry("detector-threshold")
     nonisolated(unsafe) static let context = entry("detector-context")
@@ -22,7 +16,7 @@ enum PluginLibrary {
     /// The `nazar_plugin_entry()` result of lib<name>.so; stops the test run with the
     /// dlerror() text when the library was not built (run `swift build --build-tests`).
     static func entry(_ name: String) -> UnsafeRawPointer {
-        let path = "\(buildProducts)/lib\(name).so"
+        let path = "\(TestPaths.buildProducts)/lib\(name).so"
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             fatalError("cannot load \(path): \(String(cString: dlerror())) — build it with `swift build --build-tests`")
         }

@@ -62,7 +62,7 @@ import Testing
 
     @Test func relocatableObjectIsNotASharedObject() throws {
         let path = "\(dir)/object.so"
-        let (status, out) = try CPlugin.run("/usr/bin/cc", ["-c", "-fPIC", "-I", TestPaths.headerInclude, "-o", path, CPlugin.example])
+        let (status, out) = try runTool("/usr/bin/cc", ["-c", "-fPIC", "-I", TestPaths.headerInclude, "-o", path, CPlugin.example])
         #expect(status == 0, "\(out)")
         #expect(refusal(path)?.reason == .notSharedObject("ELF type 1, expected a shared object (ET_DYN)"))
     }
