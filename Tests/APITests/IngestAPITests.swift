@@ -243,3 +243,40 @@ import Testing
 }
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+/// What ingest answers when the bus cannot take a batch: a client must never be told 202
+/// for points that were dropped.
+@Suite struct IngestBackPressureTests {
+    static func batch(_ n: Int, from t0: Int64) -> String {
+        let points = (0..<n).map { #"{"metric":"bp.v","value":\#($0),"timestamp":\#(t0 + Int64($0))}"# }
+        return #"{"points":["# + points.joined(separator: ",") + "]}"
+    }
+
+    @Test func aFullSubscriberQueueAnswers503WithRetryAfterAndTheResentBatchIsStoredOnce() async throws {
+        let h = try APITestHarness(sections: """
+            [bus]
+            queue_capacity = 1024
+            batch_size = 1024
+            block_timeout = "500ms"
+            """)
+        let key = try h.addKey("agent", [.ingest])
+        // A subscriber that takes nothing until told: its queue holds 1,024 points.
+        let stuck = h.daemon.bus.subscribePoints(name: "stuck", patterns: [try BindingPattern("#")])
+        let body = Self.batch(1_500, from: 1_700_000_000_000_000_000)
+        try await h.app().test(.router) { client in
+            let refused = try await client.post("/api/v1/ingest", key: key, body: body)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect((refused.json["error"] as? String)?.contains("send the batch again") == true)
+
+            // The subscriber catches up; the client sends the same batch again.
+            h.daemon.bus.unsubscribe(name: "stuck")
+            #expect(stuck.counters.depth == 1_024)
+            let accepted = try await client.post("/api/v1/ingest", key: key, body: body)
+            #expect(accepted.status == .accepted)
+            #expect(accepted.text == #"{"accepted":1500}"#)
+            // The copies that reached the store the first time are not stored twice.
+            _ = try await h.waitForStored("bp.v", count: 1_500)
+        }
+    }
+}

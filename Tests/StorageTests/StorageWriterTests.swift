@@ -88,6 +88,39 @@ import Testing
         #expect(writer.counters.pointsLost == 10_000 + 1024)
     }
 
+    /// A backlog (here: built up while the database could not be opened) is written in
+    /// many transactions; between them the writer takes what the bus queue holds, so the
+    /// bus keeps accepting points while the backlog drains instead of refusing them for as
+    /// long as the whole flush lasts.
+    @Test func aLongFlushKeepsTakingPointsFromTheBus() throws {
+        var template = Array("/tmp/nazar-writer-XXXXXX".utf8CString)
+        let dir = try #require(template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }.map { String(cString: $0) })
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The directory of the database does not exist yet: opening it fails (unavailable).
+        let storage = StorageFactory.sqlite(path: "\(dir)/later/nazar.db", retention: StorageRetention())
+        let bus = makeBus(capacity: 1024, overflow: .dropNewest)
+        let writer = StorageWriter(storage: storage, bus: bus, settings: settings(buffer: 300_000), logger: Logger(label: "test"),
+                                   writeBatch: 1000)
+        #expect(writer.start())
+        let series = try (0..<100).map { try bus.registry.intern(name: "flush.v", labels: [("n", "\($0)")]) }
+        // 200,000 points reach the writer's buffer (one 500-point batch at a time, each
+        // waiting until the queue is empty, so drop_newest drops none of them).
+        for b in 0..<400 {
+            #expect(publish(bus, series: series, batches: b..<(b + 1), batchSize: 500) == 0)
+            while writer.counters.buffered < (b + 1) * 500 { Thread.sleep(forTimeInterval: 0.001) }
+        }
+        #expect(writer.counters.writeFailures > 0 && !writer.counters.connected)
+        // The database can be opened now: the backlog goes out in 200 transactions.
+        #expect(mkdir("\(dir)/later", 0o755) == 0)
+        while writer.counters.pointsWritten == 0 { Thread.sleep(forTimeInterval: 0.001) }
+        // Meanwhile 20 more batches of 500 arrive, one every 20 ms, at a queue of 1,024.
+        let dropped = publish(bus, series: series, batches: 400..<420, batchSize: 500, pause: .milliseconds(20))
+        writer.stop(timeout: .seconds(60))
+        #expect(dropped == 0, "the bus refused points while the writer was flushing its backlog")
+        let c = writer.counters
+        #expect(c.pointsWritten == 210_000 && c.pointsLost == 0)
+    }
+
     @Test func postgresRestartedMidStreamLosesNothing() throws {
         guard let store = try TestStore.make(.postgresql) else { return }
         defer { store.cleanup() }

@@ -49,8 +49,16 @@ struct IngestHandler: Sendable {
         if !sink.points.isEmpty {
             let dropped = sink.points.withUnsafeBufferPointer { api.daemon.bus.publish($0) }
             if dropped > 0 {
-                context.logger.warning("bus dropped \(dropped) ingested point copies (a subscriber's queue is full)",
+                // A subscriber (the storage writer, mostly) stayed full for all of
+                // [bus] block_timeout. Answering 202 would tell the client to forget points
+                // that were dropped; 503 makes agents and Telegraf send the batch again, and
+                // the copies that did get through are absorbed by the store's idempotence.
+                context.logger.warning("bus dropped \(dropped) ingested point copies (a subscriber's queue is full); answered 503",
                                        metadata: ["nazar_event": "ingest_dropped", "key_id": "\(keyID)"])
+                api.metrics.ingest(accepted: 0, refused: result.refusedCount, bodyBytes: body.readableBytes)
+                throw APIError(.serviceUnavailable,
+                               "overloaded: \(dropped) point copies could not be queued within [bus] block_timeout (a subscriber such as the storage writer is behind); send the batch again (stored points are not duplicated)",
+                               retryAfter: 1)
             }
         }
         let refused = result.refusedCount

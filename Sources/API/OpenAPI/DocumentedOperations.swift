@@ -10,6 +10,7 @@ private func error(_ code: String, _ text: String) -> (String, String, String, S
 private let unauthorized = error("401", "No key, or an unknown key")
 private let forbidden = error("403", "The key lacks the scope")
 private let unavailable = error("503", "Storage unreachable or not configured")
+private let overloaded = error("503", "Overloaded: a bus subscriber (the storage writer) stayed full for bus.block_timeout, so the batch was not all queued; send it again after Retry-After (stored points are not duplicated)")
 private let timeHelp = "RFC 3339 (or a date alone), seconds (fractional too) or integer ms/µs/ns since the epoch, 'now', or relative like -1h, now-1h, +10m (the spellings of nazarctl query)"
 
 extension HealthRoutes {
@@ -29,6 +30,7 @@ extension IngestRoutes {
         ("204", "Every point accepted", "", ""),
         ("400", "Some points or lines refused (the others were accepted): {\"error\":\"partial write: …\"}", json, OpenAPISchemas.ref("IngestRefused")),
         unauthorized, forbidden, error("413", "Body over max_body_bytes"), error("429", "Over the key's rate limit; see Retry-After"),
+        overloaded,
     ]
     static let operations: [OpenAPIOperation] = [
         Op("post", "/api/v1/ingest", summary: "Push points (JSON batch or InfluxDB line protocol)",
@@ -38,7 +40,7 @@ extension IngestRoutes {
            responses: [("202", "Every point is on the bus", json, OpenAPISchemas.object(#""accepted":{"type":"integer"}"#)),
                        ("400", "Some points refused (the others were accepted), or a syntax error", json, OpenAPISchemas.ref("IngestRefused")),
                        unauthorized, forbidden, error("413", "Body over max_body_bytes"), error("415", "Unsupported Content-Type or Content-Encoding"),
-                       error("429", "Over the key's rate limit; see Retry-After")]),
+                       error("429", "Over the key's rate limit; see Retry-After"), overloaded]),
         Op("post", "/write", summary: "InfluxDB 1.x write (line protocol)", scope: "ingest",
            parameters: lineProtocolParams + [P("db", "Accepted and ignored"), P("rp", "Accepted and ignored")],
            requestBody: [("text/plain", #"{"type":"string"}"#)], responses: influxResponses),

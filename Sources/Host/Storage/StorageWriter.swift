@@ -224,34 +224,48 @@ private final class WriterLoop {
         }
     }
 
-    /// Writes pending alerts, then buffered points in transactions of `writeBatch`.
+    /// Writes pending alerts, then the points buffered when the flush began, in
+    /// transactions of `writeBatch`. Between two transactions it takes what arrived on the
+    /// bus meanwhile (without waiting), so a long flush (a backlog after an outage or a
+    /// burst) keeps the bus queue moving: publishers then wait only when this writer's own
+    /// buffer is full, not for as long as the flush lasts. Those points are written by the
+    /// next flush, after the loop has had its turn at alerts, maintenance and stop requests.
     func flush() {
+        // Points before `written` are committed; they leave the buffer in one move at the
+        // end (not one move per transaction, which grows with the backlog).
+        var written = 0
+        defer {
+            if written > 0 {
+                if written < count { buffer.update(from: buffer + written, count: count - written) }
+                count -= written
+                writer.update { $0.buffered = self.count }
+            }
+        }
         do {
             if !pendingAlerts.isEmpty {
                 try writer.storage.appendAlerts(pendingAlerts)
                 writer.update { $0.alertsWritten &+= UInt64(self.pendingAlerts.count) }
                 pendingAlerts.removeAll(keepingCapacity: true)
             }
-            while count > 0 {
-                let n = min(count, writeBatch)
-                try resolve(n)
+            let target = count
+            while written < target {
+                let n = min(target - written, writeBatch)
+                try resolve(from: written, count: n)
                 let result = try writer.storage.write(UnsafeBufferPointer(start: scratch, count: n))
                 // Committed: the bus may now acknowledge them (the broker's delivery ack).
                 points?.markCompleted(n)
-                // Keep what follows at the front; a memmove per batch, not per point.
-                if n < count { buffer.update(from: buffer + n, count: count - n) }
-                count -= n
+                written += n
                 firstBufferedAt = monotonicNanoseconds()
                 writer.update {
                     $0.pointsWritten &+= UInt64(n - result.nonFinite - result.duplicates)
                     $0.nonFiniteSkipped &+= UInt64(result.nonFinite)
                     $0.duplicatesIgnored &+= UInt64(result.duplicates)
-                    $0.buffered = self.count
                 }
                 if result.nonFinite > 0 {
                     writer.log.warning("storage: skipped \(result.nonFinite) points whose value is NaN or infinite",
                                        metadata: ["nazar_event": "storage_non_finite"])
                 }
+                if written < target { takeArrived() }
             }
             succeeded()
         } catch {
@@ -259,11 +273,17 @@ private final class WriterLoop {
         }
     }
 
-    /// Fills `scratch[0..<n]` from the front of the buffer with storage series ids.
-    private func resolve(_ n: Int) throws(StorageError) {
+    /// Appends what the bus queue holds now to the buffer, as room allows, without waiting.
+    private func takeArrived() {
+        guard let points, count < capacity else { return }
+        count += points.pop(into: buffer + count, max: capacity - count, untilMonotonicNanoseconds: 0)
+    }
+
+    /// Fills `scratch[0..<n]` from `buffer[start..<start + n]` with storage series ids.
+    private func resolve(from start: Int, count n: Int) throws(StorageError) {
         let registry = writer.registry
         for i in 0..<n {
-            let p = buffer[i]
+            let p = buffer[start + i]
             let bus = Int(p.series)
             if bus >= seriesMap.count { seriesMap.append(contentsOf: repeatElement(0, count: bus + 1 - seriesMap.count + 1024)) }
             var id = seriesMap[bus]

@@ -16,8 +16,8 @@ final class APITestHarness: @unchecked Sendable {
     let api: APIContext
     var keysPath: String { "\(dir)/state/api-keys" }
 
-    /// `http` is the body of the `[http]` section.
-    init(http: String = "", hostname: String = "central") throws {
+    /// `http` is the body of the `[http]` section; `sections` is more TOML after it (`[bus]` …).
+    init(http: String = "", hostname: String = "central", sections: String = "") throws {
         dir = try TestPaths.makeTemporaryDirectory("api")
         mkdir("\(dir)/plugins.d", 0o755)
         try """
@@ -29,6 +29,7 @@ final class APITestHarness: @unchecked Sendable {
             interval = "0s"
             [http]
             \(http)
+            \(sections)
             """.write(toFile: "\(dir)/nazar.toml", atomically: true, encoding: .utf8)
         var logger = Logger(label: "api-test")
         logger.logLevel = .critical
