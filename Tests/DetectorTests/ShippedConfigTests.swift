@@ -20,7 +20,7 @@ struct ShippedConfigTests {
 
     @Test("detector-context ships disabled, subscribes to what its rules watch, and creates cleanly")
     func shippedContextCreates() throws {
-        let loaded = try ConfigLoader.load(path: "\(Self.repository)/etc/nazar/nazar.toml")
+        let loaded = try ConfigLoader.load(path: "\(TestPaths.repository)/etc/nazar/nazar.toml")
         #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
         let instance = try #require(loaded.instances.first { $0.plugin == "detector-context" })
         #expect(!instance.enabled && instance.subscribe.count == 3)

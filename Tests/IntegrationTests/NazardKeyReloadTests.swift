@@ -33,7 +33,7 @@ import Testing
     static func addKey(_ keysFile: String, name: String) throws -> String {
         let r = try runNazarctl(["keys", "add", "--keys-file", keysFile, "--name", name, "--scope", "read"])
         guard r.code == 0, let key = r.output.split(separator: "\n").first(where: { $0.hasPrefix("nzr_") }) else {
-            throw TestError("nazarctl keys add: \(r.output)")
+            throw TestFailure("nazarctl keys add: \(r.output)")
         }
         return String(key)
     }
@@ -42,16 +42,16 @@ import Testing
     static func revoke(_ keysFile: String, name: String) throws {
         let list = try runNazarctl(["keys", "list", "--keys-file", keysFile])
         guard let id = list.output.split(separator: "\n").first(where: { $0.contains(" \(name) ") })?.split(separator: " ").first else {
-            throw TestError("no key \(name) in: \(list.output)")
+            throw TestFailure("no key \(name) in: \(list.output)")
         }
         let r = try runNazarctl(["keys", "revoke", "--keys-file", keysFile, String(id)])
-        guard r.code == 0 else { throw TestError("nazarctl keys revoke: \(r.output)") }
+        guard r.code == 0 else { throw TestFailure("nazarctl keys revoke: \(r.output)") }
     }
 
     /// nazard with `auth = "required"`, no plugins, an info-level log, and a first key.
     static func start(tag: String) throws -> (Running, first: String) {
-        let dir = try makeTemporaryDirectory(tag)
-        let port = try LoopbackHTTP.freePort()
+        let dir = try TestPaths.makeTemporaryDirectory(tag)
+        let port = try freeLoopbackPort()
         let config = try writeConfig(in: dir, selfMetrics: "0s", plugins: [:])
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: config))
         handle.seekToEndOfFile()
@@ -64,7 +64,7 @@ import Testing
                                        stderrPath: "\(dir)/stderr")
         guard nazard.notify.wait(for: .seconds(20), { $0.contains("READY=1") }).match != nil,
               LoopbackHTTP.waitForServer(port: port) else {
-            throw TestError("nazard did not come up: \(nazard.stderrText)")
+            throw TestFailure("nazard did not come up: \(nazard.stderrText)")
         }
         return (Running(nazard: nazard, dir: dir, port: port), first)
     }

@@ -28,7 +28,7 @@ final class NazardProcess {
         process.environment = env
         if let stderrPath {
             guard FileManager.default.createFile(atPath: stderrPath, contents: nil),
-                  let file = FileHandle(forWritingAtPath: stderrPath) else { throw TestError("cannot create \(stderrPath)") }
+                  let file = FileHandle(forWritingAtPath: stderrPath) else { throw TestFailure("cannot create \(stderrPath)") }
             process.standardError = file
         } else {
             process.standardError = stderrPipe

@@ -10,9 +10,9 @@ import Testing
     /// client key) in a directory of their own, made once for the suite (RSA keys take a
     /// moment); the tests only read them.
     static let certificates = Result { () throws -> String in
-        let dir = try makeTemporaryDirectory("tls-certs")
-        let result = try runTool("\(TestPaths.repository)/scripts/make-test-certs", [dir])
-        guard result.code == 0 else { throw TestError("make-test-certs failed: \(result.output)") }
+        let dir = try TestPaths.makeTemporaryDirectory("tls-certs")
+        let result = try runToolSeparately("\(TestPaths.repository)/scripts/make-test-certs", [dir])
+        guard result.code == 0 else { throw TestFailure("make-test-certs failed: \(result.output)") }
         return dir
     }
 
@@ -21,7 +21,7 @@ import Testing
     /// A config directory with one collector (so a half-started daemon would show), SQLite
     /// storage in its state directory and the API on `port` with `tls`.
     static func makeDaemonDirectory(port: Int, tls: (cert: String, key: String)) throws -> (dir: String, config: String) {
-        let dir = try makeTemporaryDirectory("tls")
+        let dir = try TestPaths.makeTemporaryDirectory("tls")
         let config = try writeConfig(in: dir, selfMetrics: "0s", plugins: [
             "collector-system": "plugin = \"collector-system\"\ninterval = \"1s\"\n",
         ])
@@ -55,7 +55,7 @@ import Testing
             p.arguments = arguments
         }
         guard FileManager.default.createFile(atPath: "\(dir)/stderr", contents: nil),
-              let log = FileHandle(forWritingAtPath: "\(dir)/stderr") else { throw TestError("cannot create \(dir)/stderr") }
+              let log = FileHandle(forWritingAtPath: "\(dir)/stderr") else { throw TestFailure("cannot create \(dir)/stderr") }
         p.standardError = log
         p.standardOutput = FileHandle.nullDevice
         try p.run()
@@ -64,7 +64,7 @@ import Testing
 
     /// curl's exit status, the HTTP status (0 when there was no HTTP answer) and the body.
     static func curl(_ arguments: [String]) throws -> (exit: Int32, status: Int, body: String) {
-        let r = try runTool("/usr/bin/curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}"] + arguments)
+        let r = try runToolSeparately("/usr/bin/curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}"] + arguments)
         var lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(lines.popLast() ?? "") ?? 0
         return (r.code, status, lines.joined(separator: "\n") + (r.code == 0 ? "" : r.stderr))
@@ -72,7 +72,7 @@ import Testing
 
     @Test func httpsServesTheAPIAndPlainHTTPIsRefused() async throws {
         let certs = try Self.makeCertificates()
-        let port = try LoopbackHTTP.freePort()
+        let port = try freeLoopbackPort()
         let (dir, config) = try Self.makeDaemonDirectory(port: port, tls: ("\(certs)/server.pem", "\(certs)/server.key"))
         let added = try runNazarctl(["keys", "add", "--keys-file", "\(dir)/state/api-keys", "--name", "tls-agent",
                                      "--scope", "ingest", "--scope", "read"])
@@ -119,7 +119,7 @@ import Testing
         #expect(plain.exit != 0 && plain.status == 0, "plain HTTP on the TLS port: \(plain)")
         #expect(throws: (any Error).self) {
             let raw = try LoopbackHTTP.request(port: port, "/healthz")
-            if raw.status == 0 || raw.status >= 400 { throw TestError("no HTTP answer") }
+            if raw.status == 0 || raw.status >= 400 { throw TestFailure("no HTTP answer") }
         }
         #expect(try Self.curl(trusted + ["\(https)/healthz"]).status == 200)
 
@@ -171,8 +171,8 @@ import Testing
                  expected: ["[http] tls_key_file $KEY is not the private key of the certificate in tls_cert_file $CERT"]),
         BadFiles(name: "encrypted key", files: { c, s in
             let key = "\(s)/encrypted.key"
-            let r = try runTool("/usr/bin/openssl", ["pkey", "-in", "\(c)/server.key", "-aes256", "-passout", "pass:secret", "-out", key])
-            guard r.code == 0 else { throw TestError("openssl pkey: \(r.stderr)") }
+            let r = try runToolSeparately("/usr/bin/openssl", ["pkey", "-in", "\(c)/server.key", "-aes256", "-passout", "pass:secret", "-out", key])
+            guard r.code == 0 else { throw TestFailure("openssl pkey: \(r.stderr)") }
             chmod(key, 0o644)
             return ("\(c)/server.pem", key)
         }, expected: ["[http] tls_key_file $KEY: the key is encrypted"]),
@@ -181,9 +181,9 @@ import Testing
     @Test(arguments: badFiles)
     func aTLSFileThatCannotBeUsedStopsTheStartNamingIt(_ bad: BadFiles) async throws {
         let certs = try Self.makeCertificates()
-        let scratch = try makeTemporaryDirectory("tls-bad")
+        let scratch = try TestPaths.makeTemporaryDirectory("tls-bad")
         let (cert, key) = try bad.files(certs, scratch)
-        let port = try LoopbackHTTP.freePort()
+        let port = try freeLoopbackPort()
         let (dir, config) = try Self.makeDaemonDirectory(port: port, tls: (cert, key))
         let user: Int? = bad.asOtherUser && getuid() == 0 ? 65534 : nil
         if user != nil {
@@ -214,8 +214,8 @@ import Testing
 }
 
 /// Runs a program with little output (curl, openssl, make-test-certs); its exit status,
-/// stdout, stderr and both together.
-func runTool(_ path: String, _ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String, output: String) {
+/// stdout and stderr apart (TestSupport's runTool merges them), and both together.
+func runToolSeparately(_ path: String, _ arguments: [String]) throws -> (code: Int32, stdout: String, stderr: String, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = arguments

@@ -15,7 +15,7 @@ struct ReplayRun {
             .write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var options = Replay.Options(plugin: plugin, inputPath: path)
-        options.pluginDirectories = [PluginLibrary.buildProducts]
+        options.pluginDirectories = [TestPaths.buildProducts]
         options.strictPermissions = false  // the build tree's modes are the builder's umask, not under test here
         options.configJSON = config
         options.fitAll = fitAll
