@@ -33,6 +33,10 @@ enum TOMLHeaderCheck {
         var inValue = false, depth = 0
         // The openers of the value being read, innermost last.
         var openers: [UInt8] = []
+        // Where the last key/value "=" stood, and whether the next "=" is one (a key comes
+        // next at a line's start and after "{" or "," in an inline table); any other "="
+        // is part of a value to toml++ ("1979-05-2=").
+        var separatorAt = -1, expectSeparator = true
         @inline(__always) func at(_ k: Int) -> UInt8 { k < b.count ? b[k] : 0 }
         @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
         /// "YYYY-MM-DD" ends right before `k`.
@@ -78,12 +82,20 @@ enum TOMLHeaderCheck {
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 skipString(c)
             case UInt8(ascii: "="):
+                if !inValue || expectSeparator {
+                    separatorAt = i
+                    expectSeparator = false
+                }
                 if depth == 0 { inValue = true }
+                i += 1
+            case UInt8(ascii: ","):
+                if inValue && openers.last == UInt8(ascii: "{") { expectSeparator = true }
                 i += 1
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 if inValue {
                     depth += 1
                     openers.append(c)
+                    if c == UInt8(ascii: "{") { expectSeparator = true }
                     i += 1
                 } else if c == UInt8(ascii: "[") {
                     // A header: "[" or "[[", spaces, then the name.
@@ -117,10 +129,10 @@ enum TOMLHeaderCheck {
                 // in parse_value ("1979-05-27 0]", "l=3=58-05-27 0", fuzz-config). After a
                 // value, a space and a digit start nothing but a time, and a time has two
                 // digits, so a lone digit there is refused. The characters before the space
-                // that start a value or a key (=, [, {, ., ',') or end one (], }) are not
-                // a value's last character.
-                if inValue && isDigit(at(i + 1)) && !isDigit(at(i + 2)) && i > 0
-                    && !" \t\r\n=[{.,]}#".utf8.contains(b[i - 1]) {
+                // that start a value or a key (the key/value "=", [, {, ., ',') or end one
+                // (], }) are not a value's last character.
+                if inValue && isDigit(at(i + 1)) && !isDigit(at(i + 2)) && i > 0 && i - 1 != separatorAt
+                    && !" \t\r\n[{.,]}#".utf8.contains(b[i - 1]) {
                     return .loneDigitAfterValue(line: line)
                 }
                 i += 1

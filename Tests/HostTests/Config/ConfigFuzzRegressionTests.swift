@@ -85,10 +85,11 @@ import Testing
     }
 
     /// toml++ asserted in parse_value on a value, a space and one digit before a
-    /// terminator (fuzz-config, 10-million-run campaign: "l=3958-05-27 0 ", "l=3=58-05-27 0").
+    /// terminator (fuzz-config, 10-million-run campaign: "l=3958-05-27 0 ", "l=3=58-05-27 0",
+    /// "s=1979-05-2= 0 ": an "=" inside a value is part of it to toml++).
     @Test func aValueWithASpaceAndOneDigitIsASyntaxErrorNotAnAbort() throws {
         let fx = try ConfigFixture()
-        for name in ["regression-date-space-one-digit", "regression-token-space-one-digit"] {
+        for name in ["regression-date-space-one-digit", "regression-token-space-one-digit", "regression-equals-in-value-space-one-digit"] {
             let reproducer = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.corpus)/\(name)")))
             try fx.writeBytes("x.toml", reproducer)
             let (instance, diagnostics) = ConfigLoader.readInstanceFile(fx.path("x.toml"))
@@ -97,7 +98,7 @@ import Testing
             #expect(diagnostics.first?.line == 3, "\(name)")
         }
         for bad in ["l = 3958-05-27 0 \n", "l = [3958-05-27 0]\n", "l = {a = 3958-05-27 0}\n", "l = 3958-05-27 0#\n",
-                    "l = [3958-05-27 0,1]\n", "l=3=58-05-27 0\n", "l = 3958-05-2a 0\n"] {
+                    "l = [3958-05-27 0,1]\n", "l=3=58-05-27 0\n", "l = 3958-05-2a 0\n", "s=1979-05-2= 0 \n", "t = { a = 1979-05-2= 0 }\n"] {
             #expect(TOMLHeaderCheck.firstProblem(bad) == .loneDigitAfterValue(line: 1), "\(bad)")
         }
         // Valid TOML with a space before a digit is untouched.
@@ -105,7 +106,8 @@ import Testing
             a = 1979-05-27 07:32:00
             b = 1979-05-27 \nc = [1979-05-27 , 1]
             d = "1979-05-27 0"
-            e = { x = 1, y = [ 2 ], z . 3 = 4 }
+            e = { x = 1, y = [ 2 ], z . 3 = 4, w = { v = 5 } }
+            g = [ { h = 6 }, { i = 7 } ]
             f = [ 1, 2 ] # 3 4
             """
         #expect(TOMLHeaderCheck.firstProblem(fine) == nil)
