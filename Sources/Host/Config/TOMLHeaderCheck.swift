@@ -70,8 +70,27 @@ enum TOMLHeaderCheck {
                 i += 1
             }
         }
+        /// toml++'s own reading of a value that starts with a digit or a sign at `k`: it
+        /// takes every byte up to a terminator (quotes and "=" included), and when that
+        /// is 10 characters (underscores not counted) with "-" at 4 and 7 and a space
+        /// follows, it reads a time after the space; one digit and then anything but a
+        /// digit trips its parse_value assert ("l=3957-05-$\" 1 ", fuzz-config). Such text
+        /// is never valid TOML (a time has two digits), so it is refused.
+        func isDateWithLoneDigit(_ k: Int) -> Bool {
+            var j = k, chars: [UInt8] = []
+            while j < b.count, !" \t\r\n]},#".utf8.contains(b[j]), chars.count <= 10 {
+                if b[j] != UInt8(ascii: "_") { chars.append(b[j]) }
+                j += 1
+            }
+            return chars.count == 10 && chars[4] == UInt8(ascii: "-") && chars[7] == UInt8(ascii: "-")
+                && at(j) == UInt8(ascii: " ") && isDigit(at(j + 1)) && j + 2 < b.count && !isDigit(at(j + 2))
+        }
         while i < b.count {
             let c = b[i]
+            if inValue && (isDigit(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "-"))
+                && (i == 0 || " \t\r\n=[{,".utf8.contains(b[i - 1])) && isDateWithLoneDigit(i) {
+                return .loneDigitAfterValue(line: line)
+            }
             switch c {
             case UInt8(ascii: "\n"):
                 line += 1

@@ -89,7 +89,8 @@ import Testing
     /// "s=1979-05-2= 0 ": an "=" inside a value is part of it to toml++).
     @Test func aValueWithASpaceAndOneDigitIsASyntaxErrorNotAnAbort() throws {
         let fx = try ConfigFixture()
-        for name in ["regression-date-space-one-digit", "regression-token-space-one-digit", "regression-equals-in-value-space-one-digit"] {
+        for name in ["regression-date-space-one-digit", "regression-token-space-one-digit", "regression-equals-in-value-space-one-digit",
+                     "regression-quote-in-value-space-one-digit"] {
             let reproducer = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(Self.corpus)/\(name)")))
             try fx.writeBytes("x.toml", reproducer)
             let (instance, diagnostics) = ConfigLoader.readInstanceFile(fx.path("x.toml"))
@@ -98,7 +99,8 @@ import Testing
             #expect(diagnostics.first?.line == 3, "\(name)")
         }
         for bad in ["l = 3958-05-27 0 \n", "l = [3958-05-27 0]\n", "l = {a = 3958-05-27 0}\n", "l = 3958-05-27 0#\n",
-                    "l = [3958-05-27 0,1]\n", "l=3=58-05-27 0\n", "l = 3958-05-2a 0\n", "s=1979-05-2= 0 \n", "t = { a = 1979-05-2= 0 }\n"] {
+                    "l = [3958-05-27 0,1]\n", "l=3=58-05-27 0\n", "l = 3958-05-2a 0\n", "s=1979-05-2= 0 \n", "t = { a = 1979-05-2= 0 }\n",
+                    "l=3957-05-$\" 1 \n", "l = [1_979-05-\"7 1]\n"] {
             #expect(TOMLHeaderCheck.firstProblem(bad) == .loneDigitAfterValue(line: 1), "\(bad)")
         }
         // Valid TOML with a space before a digit is untouched.
