@@ -90,21 +90,23 @@ import Testing
 
     /// A backlog (here: built up while the database could not be opened) is written in
     /// many transactions; between them the writer takes what the bus queue holds, so the
-    /// bus keeps accepting points while the backlog drains instead of refusing them for as
-    /// long as the whole flush lasts.
+    /// bus keeps accepting points while the backlog drains instead of holding publishers
+    /// back (or refusing them) for as long as the whole flush lasts. Shown without timing:
+    /// publishers that wait for room in a 1,024-point queue get 10,000 points in while the
+    /// 200,000-point backlog is still being written.
     @Test func aLongFlushKeepsTakingPointsFromTheBus() throws {
         var template = Array("/tmp/nazar-writer-XXXXXX".utf8CString)
         let dir = try #require(template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }.map { String(cString: $0) })
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // The directory of the database does not exist yet: opening it fails (unavailable).
         let storage = StorageFactory.sqlite(path: "\(dir)/later/nazar.db", retention: StorageRetention())
-        let bus = makeBus(capacity: 1024, overflow: .dropNewest)
+        // overflow = block: a publisher waits (up to 5 s) for room in the queue.
+        let bus = makeBus(capacity: 1024, overflow: .block)
         let writer = StorageWriter(storage: storage, bus: bus, settings: settings(buffer: 300_000), logger: Logger(label: "test"),
                                    writeBatch: 1000)
         #expect(writer.start())
         let series = try (0..<100).map { try bus.registry.intern(name: "flush.v", labels: [("n", "\($0)")]) }
-        // 200,000 points reach the writer's buffer (one 500-point batch at a time, each
-        // waiting until the queue is empty, so drop_newest drops none of them).
+        // 200,000 points reach the writer's buffer, one 500-point batch at a time.
         for b in 0..<400 {
             #expect(publish(bus, series: series, batches: b..<(b + 1), batchSize: 500) == 0)
             while writer.counters.buffered < (b + 1) * 500 { Thread.sleep(forTimeInterval: 0.001) }
@@ -113,10 +115,14 @@ import Testing
         // The database can be opened now: the backlog goes out in 200 transactions.
         #expect(mkdir("\(dir)/later", 0o755) == 0)
         while writer.counters.pointsWritten == 0 { Thread.sleep(forTimeInterval: 0.001) }
-        // Meanwhile 20 more batches of 500 arrive, one every 20 ms, at a queue of 1,024.
-        let dropped = publish(bus, series: series, batches: 400..<420, batchSize: 500, pause: .milliseconds(20))
+        // Meanwhile 20 more batches of 500, each publish waiting for room in the queue.
+        let dropped = publish(bus, series: series, batches: 400..<420, batchSize: 500)
+        let writtenWhenAccepted = writer.counters.pointsWritten
         writer.stop(timeout: .seconds(60))
         #expect(dropped == 0, "the bus refused points while the writer was flushing its backlog")
+        // A writer that read the bus only after its whole backlog would have written all
+        // 200,000 before the last publisher got room.
+        #expect(writtenWhenAccepted < 200_000, "the publishers waited for the whole backlog: \(writtenWhenAccepted) written")
         let c = writer.counters
         #expect(c.pointsWritten == 210_000 && c.pointsLost == 0)
     }
