@@ -13,6 +13,7 @@ mean - 0.01 on every set.
 
 Usage: swift build --product nazarctl --product detector-iforest
        python3 bench/odds_accuracy.py [--seeds 5] [--only breastw,http] [--build-dir DIR]
+                                      [--stream splitmix64|scikit-learn]
 Needs numpy, pandas, scikit-learn.
 """
 import argparse
@@ -39,8 +40,9 @@ def build_dir():
     return out
 
 
-def ours(path, d, seed, bindir):
-    config = {"metrics": [f"f{i}" for i in range(d)], "step": "1s", "seed": seed, "persist": False}
+def ours(path, d, seed, bindir, stream):
+    config = {"metrics": [f"f{i}" for i in range(d)], "step": "1s", "seed": seed, "persist": False,
+              "random_stream": stream}
     cmd = [os.path.join(bindir, "nazarctl"), "replay", "--plugin", "detector-iforest", "--plugin-dir", bindir,
            "--no-strict-permissions", "--config-json", json.dumps(config), "--input", path,
            "--format", "odds", "--fit-all", "--output", "-"]
@@ -57,6 +59,8 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--build-dir", default="")
     ap.add_argument("--json", default="", help="also write the per-seed numbers here")
+    ap.add_argument("--stream", default="splitmix64", choices=["splitmix64", "scikit-learn"],
+                    help="the plugin's random_stream: scikit-learn grows, per seed, scikit-learn's own trees")
     a = ap.parse_args()
     bindir = a.build_dir or build_dir()
     names = [n for n in ORDER if not a.only or n in a.only.split(",")]
@@ -71,7 +75,7 @@ def main():
         n, d = X.shape
         o_auc, o_ap, s_auc, s_ap = [], [], [], []
         for seed in range(a.seeds):
-            labels, scores = ours(path, d, seed, bindir)
+            labels, scores = ours(path, d, seed, bindir, a.stream)
             assert (labels == y).all(), "replay output is not aligned with the input rows"
             o_auc.append(roc_auc_score(y, scores))
             o_ap.append(average_precision_score(y, scores))

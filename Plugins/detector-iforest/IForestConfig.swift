@@ -13,7 +13,7 @@ struct IForestConfig: Sendable {
 
     static let keys: Set<String> = [
         "metrics", "rule", "model", "severity", "step", "baseline", "min_baseline_rows", "retrain_interval",
-        "max_training_rows", "threshold", "consecutive", "trees", "samples", "seed", "fit_rows", "persist",
+        "max_training_rows", "threshold", "consecutive", "trees", "samples", "seed", "random_stream", "fit_rows", "persist",
     ]
 
     var metrics: [MetricSelector]
@@ -85,8 +85,14 @@ struct IForestConfig: Sendable {
         consecutive = try config.int("consecutive", default: 3, range: 1...10_000)
         let trees = try config.int("trees", default: 100, range: 1...10_000)
         let samples = try config.int("samples", default: 256, range: 2...65_536)
-        let seed = try config.int("seed", default: 0, range: 0...Int.max)
-        parameters = IsolationForest.Parameters(trees: trees, samples: samples, seed: UInt64(seed))
+        let streamName = try config.string("random_stream", default: IsolationForest.RandomStream.splitMix64.rawValue)
+        guard let stream = IsolationForest.RandomStream(rawValue: streamName) else {
+            throw .config(key: "random_stream", "'\(streamName)' is not one of splitmix64, scikit-learn")
+        }
+        // scikit-learn's random_state (NumPy's legacy RandomState) takes a 32-bit seed.
+        let seedLimit = stream == .scikitLearn ? Int(UInt32.max) : Int.max
+        let seed = try config.int("seed", default: 0, range: 0...seedLimit)
+        parameters = IsolationForest.Parameters(trees: trees, samples: samples, seed: UInt64(seed), stream: stream)
         fitRows = try config.int("fit_rows")
         if let fitRows, fitRows < 2 { throw .config(key: "fit_rows", "must be at least 2, got \(fitRows)") }
         persist = try config.bool("persist", default: true)

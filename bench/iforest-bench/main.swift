@@ -1,7 +1,7 @@
 // iforest-bench: times PluginKit's IsolationForest on one ODDS CSV, single-threaded, in
 // the protocol of datasets/bench_sklearn_iforest.py (fit on every row, score every row).
 //
-//     iforest-bench FILE.csv [--seeds N] [--first-seed K] [--trees T] [--samples S] [--scores-out FILE]
+//     iforest-bench FILE.csv [--seeds N] [--first-seed K] [--trees T] [--samples S] [--stream splitmix64|scikit-learn] [--scores-out FILE]
 //
 // Prints one JSON object: rows, features, and per seed the fit seconds, the batch
 // scoring seconds over all rows and the one-row-at-a-time scoring seconds (the path
@@ -51,8 +51,13 @@ let firstSeed = Int(option("--first-seed") ?? "0") ?? 0
 let trees = Int(option("--trees") ?? "100") ?? 100
 let samples = Int(option("--samples") ?? "256") ?? 256
 let scoresOut = option("--scores-out")
+let streamName = option("--stream") ?? "splitmix64"
+guard let stream = IsolationForest.RandomStream(rawValue: streamName) else {
+    FileHandle.standardError.write(Data("iforest-bench: --stream must be splitmix64 or scikit-learn, not '\(streamName)'\n".utf8))
+    exit(2)
+}
 guard let input = arguments.first else {
-    FileHandle.standardError.write("usage: iforest-bench FILE.csv [--seeds N] [--first-seed K] [--trees T] [--samples S] [--scores-out FILE]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: iforest-bench FILE.csv [--seeds N] [--first-seed K] [--trees T] [--samples S] [--stream splitmix64|scikit-learn] [--scores-out FILE]\n".data(using: .utf8)!)
     exit(2)
 }
 
@@ -66,7 +71,7 @@ do {
         var forest: IsolationForest?
         fits.append(try seconds {
             forest = try IsolationForest(fitting: data.values, featureCount: data.features,
-                                         parameters: .init(trees: trees, samples: samples, seed: UInt64(seed)))
+                                         parameters: .init(trees: trees, samples: samples, seed: UInt64(seed), stream: stream))
         })
         guard let forest else { throw BenchError(description: "no forest") }
         var scores = [Double](repeating: 0, count: data.rows)

@@ -24,33 +24,112 @@ extension IsolationForest {
 
         let psi = min(parameters.samples, n)
         let depth = IsolationForest.heightLimit(samples: psi)
-        var builder = TreeBuilder(rows: rows, featureCount: featureCount, rowCount: n,
-                                  sampleSize: psi, depth: depth, seed: parameters.seed)
         let inner = (1 << depth) - 1
         let leaves = 1 << depth
         var splits = [Split](repeating: .passThrough, count: parameters.trees * inner)
         var paths = [Float](repeating: 0, count: parameters.trees * leaves)
         var isolating = [Int16](repeating: -1, count: parameters.trees * leaves)
-        for tree in 0..<parameters.trees {
-            splits.withUnsafeMutableBufferPointer { s in
-                paths.withUnsafeMutableBufferPointer { p in
-                    isolating.withUnsafeMutableBufferPointer { f in
-                        builder.buildTree(
-                            splits: UnsafeMutableBufferPointer(rebasing: s[(tree * inner)..<((tree + 1) * inner)]),
-                            paths: UnsafeMutableBufferPointer(rebasing: p[(tree * leaves)..<((tree + 1) * leaves)]),
-                            isolating: UnsafeMutableBufferPointer(rebasing: f[(tree * leaves)..<((tree + 1) * leaves)]))
+        func grow<Builder: IsolationTreeBuilding>(_ builder: inout Builder) {
+            for tree in 0..<parameters.trees {
+                splits.withUnsafeMutableBufferPointer { s in
+                    paths.withUnsafeMutableBufferPointer { p in
+                        isolating.withUnsafeMutableBufferPointer { f in
+                            builder.buildTree(
+                                splits: UnsafeMutableBufferPointer(rebasing: s[(tree * inner)..<((tree + 1) * inner)]),
+                                paths: UnsafeMutableBufferPointer(rebasing: p[(tree * leaves)..<((tree + 1) * leaves)]),
+                                isolating: UnsafeMutableBufferPointer(rebasing: f[(tree * leaves)..<((tree + 1) * leaves)]))
+                        }
                     }
                 }
             }
+        }
+        switch parameters.stream {
+        case .splitMix64:
+            var builder = TreeBuilder(rows: rows, featureCount: featureCount, rowCount: n,
+                                      sampleSize: psi, depth: depth, seed: parameters.seed)
+            grow(&builder)
+        case .scikitLearn:
+            // NumPy's RandomState takes a 32-bit seed.
+            guard let seed = UInt32(exactly: parameters.seed) else {
+                throw .invalidParameter(name: "seed", value: Int(truncatingIfNeeded: parameters.seed))
+            }
+            var builder = ScikitLearnTreeBuilder(rows: rows, featureCount: featureCount, rowCount: n,
+                                                 sampleSize: psi, depth: depth, trees: parameters.trees, seed: seed)
+            grow(&builder)
         }
         self.init(featureCount: featureCount, treeCount: parameters.trees, sampleSize: psi, depth: depth,
                   trainingRows: n, splits: splits, leafPathLengths: paths, isolatingFeatures: isolating)
     }
 }
 
+/// Grows one tree per call into the forest's flat complete-tree layout.
+protocol IsolationTreeBuilding {
+    mutating func buildTree(splits: UnsafeMutableBufferPointer<IsolationForest.Split>,
+                            paths: UnsafeMutableBufferPointer<Float>,
+                            isolating: UnsafeMutableBufferPointer<Int16>)
+}
+
+extension IsolationForest {
+    /// Records a leaf of `count` sample rows at `level`: the pass-through nodes below it
+    /// (the array's default) lead to its leftmost descendant on the last level, which
+    /// holds its path length.
+    static func writeLeaf(node: Int, level: Int, count: Int, lastFeature: Int16,
+                          splits: UnsafeMutableBufferPointer<Split>,
+                          paths: UnsafeMutableBufferPointer<Float>,
+                          isolating: UnsafeMutableBufferPointer<Int16>) {
+        var slot = node
+        while slot < splits.count { slot = 2 * slot + 1 }
+        slot -= splits.count
+        paths[slot] = Float(Double(level) + AveragePathLength.c(count))
+        isolating[slot] = lastFeature
+    }
+
+    /// Moves the sample rows order[lo..<hi] with x[feature] <= threshold to the front;
+    /// returns the first index of the right part. Both parts are non-empty when
+    /// min <= threshold < max.
+    static func partition(_ order: inout [Int32], sample: [Float], featureCount d: Int,
+                          lo: Int, hi: Int, feature: Int, threshold: Float) -> Int {
+        var i = lo
+        var j = hi - 1
+        while i <= j {
+            if sample[Int(order[i]) * d + feature] <= threshold {
+                i += 1
+            } else {
+                order.swapAt(i, j)
+                j -= 1
+            }
+        }
+        return i
+    }
+
+    /// The smallest and largest value of `feature` over the sample rows order[lo..<hi].
+    static func range(of feature: Int, order: [Int32], sample: [Float], featureCount d: Int,
+                      lo: Int, hi: Int) -> (Float, Float) {
+        var minValue = Float.infinity
+        var maxValue = -Float.infinity
+        for k in lo..<hi {
+            let v = sample[Int(order[k]) * d + feature]
+            minValue = min(minValue, v)
+            maxValue = max(maxValue, v)
+        }
+        return (minValue, maxValue)
+    }
+
+    /// scikit-learn's threshold: uniform in [low, high) from `unit` in [0, 1), `high`
+    /// mapped back to `low`, then rounded down to float32 (so float32(x) <= t decides
+    /// exactly as scikit-learn's float32(x) <= double(t)).
+    static func threshold(low: Double, high: Double, draw: Double) -> Float {
+        var t = draw + low
+        if t >= high { t = low }
+        var rounded = Float(t)
+        if Double(rounded) > t { rounded = rounded.nextDown }
+        return rounded
+    }
+}
+
 /// Grows one tree at a time over a shared random stream; scratch buffers are reused
 /// across trees so fitting allocates O(ψ·d) once.
-struct TreeBuilder {
+struct TreeBuilder: IsolationTreeBuilding {
     let rows: [Float]
     let featureCount: Int
     let rowCount: Int
@@ -101,7 +180,8 @@ struct TreeBuilder {
                                isolating: UnsafeMutableBufferPointer<Int16>) {
         let count = hi - lo
         if level < depth, count > 1, let (feature, threshold) = drawSplit(lo: lo, hi: hi) {
-            let mid = partition(lo: lo, hi: hi, feature: feature, threshold: threshold)
+            let mid = IsolationForest.partition(&order, sample: sample, featureCount: featureCount,
+                                                lo: lo, hi: hi, feature: feature, threshold: threshold)
             splits[node] = IsolationForest.Split(threshold: threshold, feature: Int32(feature))
             grow(node: 2 * node + 1, level: level + 1, lo: lo, hi: mid, lastFeature: Int16(feature),
                  splits: splits, paths: paths, isolating: isolating)
@@ -109,13 +189,8 @@ struct TreeBuilder {
                  splits: splits, paths: paths, isolating: isolating)
             return
         }
-        // A leaf at `level`: the pass-through nodes below it (the array's default) lead
-        // to its leftmost descendant on the last level, which holds its path length.
-        var slot = node
-        while slot < splits.count { slot = 2 * slot + 1 }
-        slot -= splits.count
-        paths[slot] = Float(Double(level) + AveragePathLength.c(count))
-        isolating[slot] = lastFeature
+        IsolationForest.writeLeaf(node: node, level: level, count: count, lastFeature: lastFeature,
+                                  splits: splits, paths: paths, isolating: isolating)
     }
 
     /// scikit-learn's random splitter with max_features = 1: draw features uniformly
@@ -129,13 +204,8 @@ struct TreeBuilder {
         while remaining > 0 {
             let pick = rng.nextIndex(below: remaining)
             let feature = candidates[pick]
-            var minValue = Float.infinity
-            var maxValue = -Float.infinity
-            for k in lo..<hi {
-                let v = sample[Int(order[k]) * d + feature]
-                minValue = min(minValue, v)
-                maxValue = max(maxValue, v)
-            }
+            let (minValue, maxValue) = IsolationForest.range(of: feature, order: order, sample: sample,
+                                                             featureCount: d, lo: lo, hi: hi)
             let low = Double(minValue)
             let high = Double(maxValue)
             if high <= low + 1e-7 {
@@ -143,31 +213,8 @@ struct TreeBuilder {
                 candidates.swapAt(pick, remaining)
                 continue
             }
-            var t = low + rng.nextUnitDouble() * (high - low)
-            if t >= high { t = low }
-            // Largest float32 ≤ t: float32(x) <= t  ⇔  x <= rounded.
-            var rounded = Float(t)
-            if Double(rounded) > t { rounded = rounded.nextDown }
-            return (feature, rounded)
+            return (feature, IsolationForest.threshold(low: low, high: high, draw: rng.nextUnitDouble() * (high - low)))
         }
         return nil
-    }
-
-    /// Moves rows with x[feature] <= threshold to the front of order[lo..<hi]; returns
-    /// the first index of the right part. Both parts are non-empty because
-    /// min <= threshold < max.
-    private mutating func partition(lo: Int, hi: Int, feature: Int, threshold: Float) -> Int {
-        let d = featureCount
-        var i = lo
-        var j = hi - 1
-        while i <= j {
-            if sample[Int(order[i]) * d + feature] <= threshold {
-                i += 1
-            } else {
-                order.swapAt(i, j)
-                j -= 1
-            }
-        }
-        return i
     }
 }
