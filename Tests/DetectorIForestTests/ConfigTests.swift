@@ -38,6 +38,17 @@ struct ConfigTests {
         #expect(try parse(#"{"metrics": ["a"], "baseline": "7d"}"#).baseline == .duration(7 * 86_400_000_000_000))
     }
 
+    @Test("random_stream: splitmix64 by default, scikit-learn with a 32-bit seed")
+    func randomStream() throws {
+        #expect(try parse(#"{"metrics": ["a"]}"#).parameters.stream == .splitMix64)
+        let c = try parse(#"{"metrics": ["a"], "random_stream": "scikit-learn", "seed": 4294967295}"#)
+        #expect(c.parameters == IsolationForest.Parameters(seed: 4_294_967_295, stream: .scikitLearn))
+        #expect(message(#"{"metrics": ["a"], "random_stream": "numpy"}"#).contains("'random_stream': 'numpy' is not one of splitmix64, scikit-learn"))
+        #expect(message(#"{"metrics": ["a"], "random_stream": "scikit-learn", "seed": 4294967296}"#).contains("'seed'"))
+        // Any 64-bit seed stays valid for the default stream.
+        #expect(try parse(#"{"metrics": ["a"], "seed": 4294967296}"#).parameters.seed == 4_294_967_296)
+    }
+
     @Test("every bad setting is refused with its key named")
     func errors() {
         #expect(message("{}").contains("'metrics'"))
