@@ -127,6 +127,38 @@ import Testing
         #expect(c.pointsWritten == 210_000 && c.pointsLost == 0)
     }
 
+    /// A backlog is written in transactions of up to 10 × writeBatch (SQLite rewrites every
+    /// touched page per commit, so fewer commits cost less per point); caught up, the
+    /// writer is back to writeBatch.
+    @Test func aBacklogIsWrittenInLargerTransactions() throws {
+        var template = Array("/tmp/nazar-writer-XXXXXX".utf8CString)
+        let dir = try #require(template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }.map { String(cString: $0) })
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let storage = StorageFactory.sqlite(path: "\(dir)/later/nazar.db", retention: StorageRetention())
+        let bus = makeBus(capacity: 1024, overflow: .block)
+        let writer = StorageWriter(storage: storage, bus: bus, settings: settings(buffer: 300_000), logger: Logger(label: "test"),
+                                   writeBatch: 1000)
+        #expect(writer.start())
+        let series = try (0..<100).map { try bus.registry.intern(name: "backlog.v", labels: [("n", "\($0)")]) }
+        // 50,000 points wait while the database cannot be opened.
+        for b in 0..<100 {
+            #expect(publish(bus, series: series, batches: b..<(b + 1), batchSize: 500) == 0)
+            while writer.counters.buffered < (b + 1) * 500 { Thread.sleep(forTimeInterval: 0.001) }
+        }
+        #expect(mkdir("\(dir)/later", 0o755) == 0)
+        while writer.counters.pointsWritten < 50_000 { Thread.sleep(forTimeInterval: 0.001) }
+        let afterBacklog = writer.counters
+        // 10,000 points in 5 transactions, not 50 of writeBatch.
+        #expect(afterBacklog.pointsWritten == 50_000 && afterBacklog.transactions == 5,
+                "\(afterBacklog.transactions) transactions for the 50,000-point backlog")
+        // Caught up: a burst of 3,000 goes out in writeBatch-sized transactions at most.
+        #expect(publish(bus, series: series, batches: 100..<106, batchSize: 500) == 0)
+        writer.stop(timeout: .seconds(60))
+        let c = writer.counters
+        #expect(c.pointsWritten == 53_000 && c.pointsLost == 0)
+        #expect(c.transactions - afterBacklog.transactions >= 3)
+    }
+
     @Test func postgresRestartedMidStreamLosesNothing() throws {
         guard let store = try TestStore.make(.postgresql) else { return }
         defer { store.cleanup() }

@@ -156,20 +156,25 @@ enum StorageBench {
         var rates: [String: [Double]] = [:]
         var cpuRates: [String: [Double]] = [:]
         var bytes: [String: [Double]] = [:]
+        // NAZAR_BENCH_STORAGE_BATCH: the points per Storage.write (the writer's
+        // transaction), 20,000 by default; NAZAR_BENCH_STORAGE_BACKENDS: which backends.
+        let batch = Int(ProcessInfo.processInfo.environment["NAZAR_BENCH_STORAGE_BATCH"] ?? "") ?? 20_000
+        let backends = (ProcessInfo.processInfo.environment["NAZAR_BENCH_STORAGE_BACKENDS"] ?? "sqlite,postgresql")
+            .split(separator: ",").map(String.init)
         for _ in 0..<runs {
-            for backend in ["sqlite", "postgresql"] {
-                let r = try insert(backend, points: points, series: 1000, batch: 20_000)
+            for backend in backends {
+                let r = try insert(backend, points: points, series: 1000, batch: batch)
                 rates[backend, default: []].append(r.rate)
                 cpuRates[backend, default: []].append(r.cpuRate)
                 bytes[backend, default: []].append(r.bytesPerPoint)
             }
         }
-        for backend in ["sqlite", "postgresql"] {
+        for backend in backends {
             let r = rates[backend] ?? [0]
             // The PostgreSQL server's own CPU is in another process: only SQLite's column is the whole cost.
             let cpu = backend == "sqlite" ? String(format: "%.0f k", median(cpuRates[backend] ?? [0]) / 1e3) : "n/a (server CPU not counted)"
-            print(String(format: "| %@ | Storage.write, idempotent | 20000 | 1000 | %d | %d | %.0f k | %.0f k | %.0f k | %@ | %.1f |",
-                         backend, points, runs, median(r) / 1e3, (r.min() ?? 0) / 1e3, (r.max() ?? 0) / 1e3, cpu, median(bytes[backend] ?? [0])))
+            print(String(format: "| %@ | Storage.write, idempotent | %d | 1000 | %d | %d | %.0f k | %.0f k | %.0f k | %@ | %.1f |",
+                         backend, batch, points, runs, median(r) / 1e3, (r.min() ?? 0) / 1e3, (r.max() ?? 0) / 1e3, cpu, median(bytes[backend] ?? [0])))
         }
         print("load average at end: \(loadAverage())")
         print("\n| backend | query | tier | samples returned | runs | median ms | p95 ms | max ms | bytes on disk / raw point (all tiers) |")

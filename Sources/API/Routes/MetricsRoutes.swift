@@ -77,6 +77,7 @@ enum MetricsRoutes {
                 ("non_finite_skipped", c.nonFiniteSkipped, "NaN or infinite points not stored."),
                 ("alerts_written", c.alertsWritten, "Alerts written to the history."),
                 ("write_failures", c.writeFailures, "Failed storage writes (retried)."),
+                ("transactions", c.transactions, "Committed point transactions (points_written / transactions = points per transaction)."),
                 ("buffer_full_waits", c.bufferFullWaits, "Times the writer's buffer was full."),
             ]
             for (name, value, help) in counters {

@@ -61,7 +61,7 @@ final class SelfMetricsPublisher: @unchecked Sendable {
                 let values: [(String, Double)] = [
                     ("points_written", Double(c.pointsWritten)), ("points_lost", Double(c.pointsLost)),
                     ("non_finite_skipped", Double(c.nonFiniteSkipped)), ("duplicates_ignored", Double(c.duplicatesIgnored)),
-                    ("alerts_written", Double(c.alertsWritten)),
+                    ("alerts_written", Double(c.alertsWritten)), ("transactions", Double(c.transactions)),
                     ("write_failures", Double(c.writeFailures)), ("buffered_points", Double(c.buffered)),
                     ("buffer_full_waits", Double(c.bufferFullWaits)), ("connected", c.connected ? 1 : 0),
                 ]
