@@ -173,6 +173,11 @@ import Testing
                 if let line = d.line { #expect((1...lines).contains(line), "\(name): \(d)") }
             }
             if instance.instance != nil { accepted += 1 }
+            // fuzz-config's oracle: what the parser accepts, written back, parses to itself.
+            if let root = try? TOMLDocument.parse(text) {
+                let written = TOMLWriter.document(root)
+                #expect((try? TOMLDocument.parse(written)).map { TOMLWriter.same(.table(root), .table($0)) } == true, "\(name)")
+            }
         }
         #expect(accepted >= 8, "the shipped plugins.d files are accepted instances")
     }
