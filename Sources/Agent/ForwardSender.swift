@@ -60,7 +60,7 @@ final class ForwardSender {
 
     /// The `"accepted":N` member of an ingest answer.
     static func acceptedCount(_ body: String) -> Int? {
-        guard let r = body.range(of: #""accepted":"#) else { return nil }
+        guard let r = body.firstRange(of: #""accepted":"#) else { return nil }
         return Int(body[r.upperBound...].prefix { $0.isNumber })
     }
 }

@@ -30,7 +30,7 @@ public struct BrokerEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// `amqp[s]://[user[:password]@]host[:port][/]`; the vhost comes from `bus.rabbitmq.vhost`.
     public init(parsing url: String) throws(ParseError) {
         let scheme: Substring
-        guard let sep = url.range(of: "://") else { throw ParseError(url: url, reason: "missing amqp:// or amqps://") }
+        guard let sep = url.firstRange(of: "://") else { throw ParseError(url: url, reason: "missing amqp:// or amqps://") }
         scheme = url[..<sep.lowerBound]
         switch scheme {
         case "amqp": tls = false

@@ -1,8 +1,8 @@
 /// Maps key paths of a TOML document to the 1-based line where each is written.
 ///
-/// TOMLKit reports values but not where they came from, and an admin needs a line number
+/// `TOMLParser` reports values but not where they came from, and an admin needs a line number
 /// to fix a setting. This is a lenient scanner, not a parser: it is run on text that
-/// TOMLKit has already accepted, and on anything else it must merely never crash or hang.
+/// the parser has already accepted, and on anything else it must merely never crash or hang.
 /// It understands table headers, arrays of tables (`[[a]]` becomes `a[0]`, `a[1]` …),
 /// dotted and quoted keys, inline tables, arrays (each element gets its own line) and
 /// strings of every kind, so that text inside a multi-line string is never taken for a key.
@@ -148,7 +148,7 @@ private struct KeyScanner {
     }
 
     /// A one-line "…" string starting at the quote, with escapes decoded so that quoted
-    /// keys compare equal to TOMLKit's.
+    /// keys compare equal to the parser's.
     private mutating func parseBasicString() -> String {
         i += 1
         var out: [UInt8] = []
@@ -313,7 +313,7 @@ private struct KeyScanner {
         }
     }
 
-    /// After a statement: anything left on the line is a comment (or, in text TOMLKit
+    /// After a statement: anything left on the line is a comment (or, in text the parser
     /// would refuse, junk); step past the newline.
     private mutating func skipToNextLine() {
         while let c = peek(), c != UInt8(ascii: "\n") { i += 1 }

@@ -144,8 +144,8 @@ extension Config {
             #expect(TOMLPath(keys: "config", "a.b", "c d").description == #"config."a.b"."c d""#)
         }
 
-        @Test func locatorAgreesWithTOMLKitOnEveryKeyOfTheDocument() throws {
-            // Every value TOMLKit parsed must be findable exactly, except elements of arrays
+        @Test func locatorAgreesWithTheParserOnEveryKeyOfTheDocument() throws {
+            // Every value the parser read must be findable exactly, except elements of arrays
             // (which fall back to their array).
             let root = try TOMLDocument.parse(TOMLKeyLocatorTests.document)
             var missing: [String] = []

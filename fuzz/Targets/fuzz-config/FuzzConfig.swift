@@ -15,6 +15,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if let line = error.line { checkLine(line, in: bytes, "invalid UTF-8") }
         return 0
     }
+    checkRoundTrip(text)
     let contents = ConfigFileContents(text: text, worldWritable: false)
 
     let main = ConfigLoader.readMain(contents, path: "/etc/nazar/nazar.toml")
@@ -31,6 +32,27 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     check(instance.diagnostics, file: "/etc/nazar/plugins.d/fuzz.toml", bytes: bytes)
     return 0
+}
+
+/// The parser against itself: a document it accepts, written back as TOML, parses to the
+/// same document; a document it refuses names a line that exists.
+private func checkRoundTrip(_ text: String) {
+    let root: [String: TOMLNode]
+    do {
+        root = try TOMLDocument.parse(text)
+    } catch {
+        if let line = error.line { checkLine(line, in: Array(text.utf8), error.message) } else { fatalError("syntax error without a line: \(error.message)") }
+        return
+    }
+    let written = TOMLWriter.document(root)
+    do {
+        let again = try TOMLDocument.parse(written)
+        if !TOMLWriter.same(.table(root), .table(again)) {
+            fatalError("round trip changed the document:\n\(written)\nparsed again:\n\(TOMLWriter.document(again))")
+        }
+    } catch {
+        fatalError("the written document does not parse: line \(error.line ?? 0): \(error.message)\n\(written)")
+    }
 }
 
 /// Every diagnostic names the file it is about and, when it has a line, a line that exists.
