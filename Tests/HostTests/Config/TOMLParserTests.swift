@@ -386,7 +386,7 @@ private struct SeededRandom: RandomNumberGenerator {
         case 6:
             let offsets = ["", "Z", "+" + two(0...23) + ":" + two(1...59), "-" + two(1...23) + ":" + two(0...59)]
             return .dateTime(date() + "T" + time() + (offsets.randomElement(using: &self) ?? ""))
-        case 7: return .float([0.0, -0.0, .infinity, -.infinity, .nan, 0.1, 5e-324, .greatestFiniteMagnitude].randomElement(using: &self) ?? 0)
+        case 7: return .float([0.0, -0.0, .infinity, -.infinity, .nan, 0.1, .leastNonzeroMagnitude, .greatestFiniteMagnitude].randomElement(using: &self) ?? 0)
         case 8: return .array((0..<Int.random(in: 0...4, using: &self)).map { _ in node(depth: depth + 1) })
         default:
             var members: [String: TOMLNode] = [:]
