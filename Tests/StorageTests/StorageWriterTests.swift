@@ -2,16 +2,11 @@ import Foundation
 import Logging
 import Testing
 @testable import Host
+import TestSupport
 
 /// The writer between a real embedded bus and a real store.
 @Suite(.serialized) struct StorageWriterTests {
     typealias T = TestStore
-
-    static let repository: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
 
     func makeBus(capacity: Int = 65_536, overflow: OverflowPolicy = .block) -> EmbeddedBus {
         var s = BusSettings()
@@ -95,8 +90,7 @@ import Testing
     /// publishers that wait for room in a 1,024-point queue get 10,000 points in while the
     /// 200,000-point backlog is still being written.
     @Test func aLongFlushKeepsTakingPointsFromTheBus() throws {
-        var template = Array("/tmp/nazar-writer-XXXXXX".utf8CString)
-        let dir = try #require(template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }.map { String(cString: $0) })
+        let dir = try TestPaths.makeTemporaryDirectory("writer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // The directory of the database does not exist yet: opening it fails (unavailable).
         let storage = StorageFactory.sqlite(path: "\(dir)/later/nazar.db", retention: StorageRetention())
@@ -131,8 +125,7 @@ import Testing
     /// touched page per commit, so fewer commits cost less per point); caught up, the
     /// writer is back to writeBatch.
     @Test func aBacklogIsWrittenInLargerTransactions() throws {
-        var template = Array("/tmp/nazar-writer-XXXXXX".utf8CString)
-        let dir = try #require(template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }.map { String(cString: $0) })
+        let dir = try TestPaths.makeTemporaryDirectory("writer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let storage = StorageFactory.sqlite(path: "\(dir)/later/nazar.db", retention: StorageRetention())
         let bus = makeBus(capacity: 1024, overflow: .block)
@@ -162,7 +155,7 @@ import Testing
     @Test func postgresRestartedMidStreamLosesNothing() throws {
         guard let store = try TestStore.make(.postgresql) else { return }
         defer { store.cleanup() }
-        let restart = "\(Self.repository)/scripts/restart-postgres"
+        let restart = "\(TestPaths.repository)/scripts/restart-postgres"
         let bus = makeBus()
         let writer = StorageWriter(storage: store.storage, bus: bus, settings: settings(), logger: Logger(label: "test"), writeBatch: 2000)
         #expect(writer.start())
