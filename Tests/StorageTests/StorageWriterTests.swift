@@ -90,21 +90,9 @@ import TestSupport
     /// publishers that wait for room in a 1,024-point queue get 10,000 points in while the
     /// 200,000-point backlog is still being written.
     @Test func aLongFlushKeepsTakingPointsFromTheBus() throws {
-        let dir = try TestPaths.makeTemporaryDirectory("writer")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        // The directory of the database does not exist yet: opening it fails (unavailable).
-        let storage = StorageFactory.sqlite(path: "\(dir)/later/nazar.db", retention: StorageRetention())
-        // overflow = block: a publisher waits (up to 5 s) for room in the queue.
-        let bus = makeBus(capacity: 1024, overflow: .block)
-        let writer = StorageWriter(storage: storage, bus: bus, settings: settings(buffer: 300_000), logger: Logger(label: "test"),
-                                   writeBatch: 1000)
-        #expect(writer.start())
-        let series = try (0..<100).map { try bus.registry.intern(name: "flush.v", labels: [("n", "\($0)")]) }
         // 200,000 points reach the writer's buffer, one 500-point batch at a time.
-        for b in 0..<400 {
-            #expect(publish(bus, series: series, batches: b..<(b + 1), batchSize: 500) == 0)
-            while writer.counters.buffered < (b + 1) * 500 { Thread.sleep(forTimeInterval: 0.001) }
-        }
+        let (dir, bus, writer, series) = try writerWithBacklog(batches: 400, name: "flush.v")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(writer.counters.writeFailures > 0 && !writer.counters.connected)
         // The database can be opened now: the backlog goes out in 200 transactions.
         #expect(mkdir("\(dir)/later", 0o755) == 0)
@@ -121,23 +109,33 @@ import TestSupport
         #expect(c.pointsWritten == 210_000 && c.pointsLost == 0)
     }
 
-    /// A backlog is written in transactions of up to 10 × writeBatch (SQLite rewrites every
-    /// touched page per commit, so fewer commits cost less per point); caught up, the
-    /// writer is back to writeBatch.
-    @Test func aBacklogIsWrittenInLargerTransactions() throws {
+    /// A started writer (writeBatch 1,000, buffer 300,000) whose database cannot be opened
+    /// yet — its directory `<dir>/later` does not exist until the test makes it — holding
+    /// `batches` × 500 points over 100 series, published one batch at a time through a
+    /// 1,024-point queue whose publishers wait for room (overflow = block).
+    private func writerWithBacklog(batches: Int, name: String) throws
+        -> (dir: String, bus: EmbeddedBus, writer: StorageWriter, series: [UInt64]) {
         let dir = try TestPaths.makeTemporaryDirectory("writer")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let storage = StorageFactory.sqlite(path: "\(dir)/later/nazar.db", retention: StorageRetention())
         let bus = makeBus(capacity: 1024, overflow: .block)
         let writer = StorageWriter(storage: storage, bus: bus, settings: settings(buffer: 300_000), logger: Logger(label: "test"),
                                    writeBatch: 1000)
         #expect(writer.start())
-        let series = try (0..<100).map { try bus.registry.intern(name: "backlog.v", labels: [("n", "\($0)")]) }
-        // 50,000 points wait while the database cannot be opened.
-        for b in 0..<100 {
+        let series = try (0..<100).map { try bus.registry.intern(name: name, labels: [("n", "\($0)")]) }
+        for b in 0..<batches {
             #expect(publish(bus, series: series, batches: b..<(b + 1), batchSize: 500) == 0)
             while writer.counters.buffered < (b + 1) * 500 { Thread.sleep(forTimeInterval: 0.001) }
         }
+        return (dir, bus, writer, series)
+    }
+
+    /// A backlog is written in transactions of up to 10 × writeBatch (SQLite rewrites every
+    /// touched page per commit, so fewer commits cost less per point); caught up, the
+    /// writer is back to writeBatch.
+    @Test func aBacklogIsWrittenInLargerTransactions() throws {
+        // 50,000 points wait while the database cannot be opened.
+        let (dir, bus, writer, series) = try writerWithBacklog(batches: 100, name: "backlog.v")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(mkdir("\(dir)/later", 0o755) == 0)
         while writer.counters.pointsWritten < 50_000 { Thread.sleep(forTimeInterval: 0.001) }
         let afterBacklog = writer.counters
